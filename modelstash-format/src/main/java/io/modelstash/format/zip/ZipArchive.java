@@ -24,7 +24,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -250,6 +249,19 @@ public final class ZipArchive {
 
   /** One parse of one archive. */
   private static final class Parser {
+    /** A central directory entry, before its local header has been checked. */
+    private record Central(
+        int index,
+        String name,
+        byte[] rawName,
+        String what,
+        int method,
+        long crc,
+        long compressedSize,
+        long size,
+        long localHeader,
+        int end) {}
+
     private final ByteSource src;
     private final Limits limits;
     private final long size;
@@ -307,11 +319,19 @@ public final class ZipArchive {
                 + " bytes (corrupt entry count?)");
       }
       byte[] cd = readAt(cdOffset, (int) cdSize, "zip central directory");
-      List<ZipEntry> list = new ArrayList<>((int) entryCount);
-      Map<String, ZipEntry> byName = new HashMap<>();
+      Central[] central = new Central[(int) entryCount];
+      Map<String, Central> names = new HashMap<>();
       int p = 0;
-      for (int i = 0; i < entryCount; i++) {
-        p = readEntry(cd, p, i, list, byName);
+      for (int i = 0; i < central.length; i++) {
+        Central c = readCentral(cd, p, i);
+        if (names.putIfAbsent(c.name, c) != null) {
+          throw new FormatException(
+              "Cannot read "
+                  + c.what
+                  + ": the name appears twice in the central directory (ambiguous archive)");
+        }
+        central[i] = c;
+        p = c.end;
       }
       if (p != cd.length) {
         throw new FormatException(
@@ -321,7 +341,36 @@ public final class ZipArchive {
                 + entryCount
                 + " entries (corrupt entry count or directory size?)");
       }
-      checkNoOverlap(list);
+      // Local headers in file order: each must start where the previous entry's bytes ended or
+      // later. Besides refusing overlapping entries, this bounds the bytes read here by the file
+      // size, however the directory points into the file.
+      Central[] byOffset = central.clone();
+      Arrays.sort(byOffset, Comparator.comparingLong((Central c) -> c.localHeader));
+      ZipEntry[] parsed = new ZipEntry[central.length];
+      ZipEntry previous = null;
+      for (Central c : byOffset) {
+        if (previous != null && c.localHeader < previous.recordEnd()) {
+          throw new FormatException(
+              "Cannot read "
+                  + c.what
+                  + ": its local header at offset "
+                  + c.localHeader
+                  + " lies inside entry "
+                  + ZipNames.quote(previous.name())
+                  + " ["
+                  + previous.localHeaderOffset()
+                  + ", "
+                  + previous.recordEnd()
+                  + ") (overlapping-entry zip bomb?)");
+        }
+        previous = readLocal(c);
+        parsed[c.index] = previous;
+      }
+      List<ZipEntry> list = Arrays.asList(parsed);
+      Map<String, ZipEntry> byName = new HashMap<>();
+      for (ZipEntry e : list) {
+        byName.put(e.name(), e);
+      }
       return new ZipArchive(src, limits, list, byName, cdOffset);
     }
 
@@ -466,9 +515,7 @@ public final class ZipArchive {
       endOfDirectory = record;
     }
 
-    private int readEntry(
-        byte[] cd, int p, int index, List<ZipEntry> list, Map<String, ZipEntry> byName)
-        throws IOException {
+    private Central readCentral(byte[] cd, int p, int index) throws IOException {
       long at = cdOffset + p;
       String where = "zip central directory entry #" + index + " at offset " + at;
       if (cd.length - p < CENTRAL_HEADER_SIZE) {
@@ -573,27 +620,26 @@ public final class ZipArchive {
                 + entry
                 + ": ZIP64 size or offset of 2^63 or more (corrupt or hostile values)");
       }
-      ZipEntry e =
-          readLocal(entry, rawName, method, crc, compressedSize, uncompressedSize, localHeader);
-      if (byName.putIfAbsent(name, e) != null) {
-        throw new FormatException(
-            "Cannot read "
-                + entry
-                + ": the name appears twice in the central directory (ambiguous archive)");
-      }
-      list.add(e);
-      return p + length;
+      return new Central(
+          index,
+          name,
+          rawName,
+          entry,
+          method,
+          crc,
+          compressedSize,
+          uncompressedSize,
+          localHeader,
+          p + length);
     }
 
-    private ZipEntry readLocal(
-        String entry,
-        byte[] rawName,
-        int method,
-        long crc,
-        long compressedSize,
-        long uncompressedSize,
-        long localHeader)
-        throws IOException {
+    private ZipEntry readLocal(Central c) throws IOException {
+      String entry = c.what;
+      byte[] rawName = c.rawName;
+      int method = c.method;
+      long compressedSize = c.compressedSize;
+      long uncompressedSize = c.size;
+      long localHeader = c.localHeader;
       if (localHeader > cdOffset - LOCAL_HEADER_SIZE) {
         throw new FormatException(
             "Cannot read "
@@ -702,9 +748,9 @@ public final class ZipArchive {
         recordEnd = dataEnd;
       }
       return new ZipEntry(
-          ZipNames.decode(rawName),
+          c.name,
           method,
-          crc,
+          c.crc,
           compressedSize,
           uncompressedSize,
           localHeader,
@@ -755,31 +801,6 @@ public final class ZipArchive {
                 + " (compressed/uncompressed; ambiguous archive)");
       }
       return at + length;
-    }
-
-    private static void checkNoOverlap(List<ZipEntry> list) throws FormatException {
-      ZipEntry[] sorted = list.toArray(new ZipEntry[0]);
-      Arrays.sort(sorted, Comparator.comparingLong(ZipEntry::localHeaderOffset));
-      for (int i = 1; i < sorted.length; i++) {
-        ZipEntry a = sorted[i - 1];
-        ZipEntry b = sorted[i];
-        if (b.localHeaderOffset() < a.recordEnd()) {
-          throw new FormatException(
-              "Cannot read zip archive: entries "
-                  + ZipNames.quote(a.name())
-                  + " ["
-                  + a.localHeaderOffset()
-                  + ", "
-                  + a.recordEnd()
-                  + ") and "
-                  + ZipNames.quote(b.name())
-                  + " ["
-                  + b.localHeaderOffset()
-                  + ", "
-                  + b.recordEnd()
-                  + ") overlap (overlapping-entry zip bomb?)");
-        }
-      }
     }
 
     /**

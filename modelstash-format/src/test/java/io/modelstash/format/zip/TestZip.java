@@ -24,6 +24,7 @@ final class TestZip {
   int zip64LocatorDisks = 1;
   int eocdDisk;
   byte[] comment = new byte[0];
+  byte[] beforeCd = new byte[0];
   byte[] cdTrailing = new byte[0];
   byte[] trailing = new byte[0];
 
@@ -193,6 +194,7 @@ final class TestZip {
         }
       }
     }
+    out.bytes(beforeCd);
     long cdStart = out.size();
     for (int i = 0; i < entries.size(); i++) {
       Entry e = entries.get(i);
