@@ -18,6 +18,7 @@ import static io.modelstash.format.zip.ZipFormat.put32;
 import static io.modelstash.format.zip.ZipFormat.put64;
 
 import io.modelstash.format.DataWriter;
+import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -38,8 +39,9 @@ import java.util.zip.CRC32;
  *
  * <p>Entries are stored (never compressed), written in the order added, and each entry's data
  * starts at a multiple of the alignment. Data is streamed: memory use is one small record per
- * entry. The writer is not thread-safe. If writing an entry fails, the archive is unusable and
- * every later call except {@link #close} throws {@link IllegalStateException}.
+ * entry; output is buffered until {@link #finish}. The writer is not thread-safe. If writing an
+ * entry fails, the archive is unusable and every later call except {@link #close} throws {@link
+ * IllegalStateException}.
  */
 public final class ZipWriter implements Closeable {
   /** The data alignment PyTorch uses. */
@@ -70,7 +72,8 @@ public final class ZipWriter implements Closeable {
    *     no padding field at all
    */
   public ZipWriter(OutputStream out, int alignment) {
-    this.out = Objects.requireNonNull(out, "out");
+    // Headers are small writes; large data writes pass through the buffer unchanged.
+    this.out = new BufferedOutputStream(Objects.requireNonNull(out, "out"), 64 * 1024);
     if (alignment < 0 || alignment > MAX_ALIGNMENT) {
       throw new IllegalArgumentException(
           "Cannot create zip writer: alignment "

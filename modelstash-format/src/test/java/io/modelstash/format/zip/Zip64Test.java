@@ -10,7 +10,6 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -100,12 +99,16 @@ class Zip64Test {
         }
       }
     }
+    // The writer buffers small writes, so the payload's last few zeros arrive as copies.
+    long copiedZeros = payloadEnd - payloadStart - out.gapLength;
     assertThat(out.gapStart).isEqualTo(payloadStart);
-    assertThat(out.gapLength).isEqualTo(payloadEnd - payloadStart);
+    assertThat(copiedZeros).isBetween(0L, (long) ZEROS.length);
     assertThat(out.total).isEqualTo(fileSize);
-    byte[] kept = out.kept.toByteArray();
-    assertThat(Arrays.copyOfRange(kept, 0, head.length)).isEqualTo(head);
-    assertThat(Arrays.copyOfRange(kept, head.length, kept.length)).isEqualTo(tail);
+    ByteArrayOutputStream expected = new ByteArrayOutputStream();
+    expected.writeBytes(head);
+    expected.writeBytes(new byte[(int) copiedZeros]);
+    expected.writeBytes(tail);
+    assertThat(out.kept.toByteArray()).isEqualTo(expected.toByteArray());
   }
 
   private static void writeZeros(OutputStream out) throws IOException {
@@ -124,7 +127,7 @@ class Zip64Test {
     return b.array();
   }
 
-  /** Keeps every byte written except writes from {@link #ZEROS}, which must be contiguous. */
+  /** Keeps every byte written except writes of {@link #ZEROS} itself, which must be contiguous. */
   private static final class PayloadSkippingStream extends OutputStream {
     final ByteArrayOutputStream kept = new ByteArrayOutputStream();
     long total;

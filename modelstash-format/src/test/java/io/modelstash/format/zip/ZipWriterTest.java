@@ -155,6 +155,25 @@ class ZipWriterTest {
   }
 
   @Test
+  void moreThan65535EntriesSaturateTheClassicCountLikeMiniz() throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int n = 70_000;
+    try (ZipWriter w = new ZipWriter(out, 0)) {
+      for (int i = 0; i < n; i++) {
+        w.add("p/" + i, new byte[0]);
+      }
+    }
+    byte[] b = out.toByteArray();
+    int eocd = b.length - 22;
+    assertThat(ZipFormat.u16(b, eocd + 8)).isEqualTo(0xFFFF);
+    assertThat(ZipFormat.u16(b, eocd + 10)).isEqualTo(0xFFFF);
+    assertThat(ZipFormat.u64(b, eocd - 20 - 56 + 32)).isEqualTo(n);
+    ZipArchive zip = ZipArchive.read(ByteSource.wrap(b));
+    assertThat(zip.entries()).hasSize(n);
+    assertThat(zip.entries().get(n - 1).name()).isEqualTo("p/" + (n - 1));
+  }
+
+  @Test
   void emptyArchiveIsValid() throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     new ZipWriter(out, 64).close();
