@@ -28,6 +28,8 @@ final class JsonParser {
   /** Longer number literals are refused: BigInteger parsing is quadratic in the digit count. */
   static final int MAX_NUMBER_CHARS = 1000;
 
+  private static final int MAX_SCRATCH_CHARS = 4096;
+
   private final byte[] in;
   private final int maxDepth;
   private final long maxTreeBytes;
@@ -186,10 +188,11 @@ final class JsonParser {
       pos = end + 1;
       return new String(in, start + 1, length, StandardCharsets.ISO_8859_1);
     }
-    if (scratch.length < length) {
-      scratch = new char[Math.max(length, scratch.length * 2)];
+    // Reuse one buffer for short strings; a long one gets its own, freed with it.
+    if (scratch.length < length && length <= MAX_SCRATCH_CHARS) {
+      scratch = new char[MAX_SCRATCH_CHARS];
     }
-    char[] out = scratch;
+    char[] out = length <= scratch.length ? scratch : new char[length];
     int n = 0;
     int i = start + 1;
     while (i < end) {

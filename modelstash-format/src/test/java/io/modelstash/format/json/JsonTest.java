@@ -60,6 +60,13 @@ class JsonTest {
   }
 
   @Test
+  void parsesLongEscapedStringsAfterShortOnes() throws Exception {
+    String longText = "é\n".repeat(5000);
+    Object parsed = parse("[\"\\u00e9\", \"" + longText.replace("\n", "\\n") + "\", \"\\t\"]");
+    assertThat(parsed).isEqualTo(List.of("é", longText, "\t"));
+  }
+
+  @Test
   void keepsObjectKeysInDocumentOrder() throws Exception {
     Object value = parse(" {\"z\":1, \"a\":[true,null,{}], \"m\":{\"x\":\"y\"}} ");
     assertThat(value).isInstanceOf(LinkedHashMap.class);
