@@ -1,0 +1,104 @@
+package io.modelstash.store.catalog;
+
+import io.modelstash.store.name.AliasName;
+import io.modelstash.store.name.Digest;
+import io.modelstash.store.name.ModelPath;
+import io.modelstash.store.name.Ref;
+import io.modelstash.store.name.VersionId;
+import java.io.Closeable;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * The transactional record of what the store holds: model paths, versions and their metadata,
+ * aliases, chunk records, and which versions use which chunks.
+ *
+ * <p>Every implementation guarantees:
+ *
+ * <ul>
+ *   <li><b>Atomic operations.</b> Each method is one transaction: it happens entirely or not at
+ *       all, and readers never see part of it.
+ *   <li><b>Gapless, unique numbers.</b> {@link #commit} numbers a path's versions 1, 2, 3… in
+ *       commit order, even with many writers in many processes; the number is chosen inside the
+ *       commit transaction. Numbers are never reused, even after {@link #removeVersion}.
+ *   <li><b>Compare-and-set aliases.</b> {@link #tag} with an expectation changes the alias only if
+ *       it still points where the caller expected, and reports expected outcomes as a {@link
+ *       TagResult} rather than an exception.
+ *   <li><b>Chunk reuse is recorded.</b> A commit inserts missing chunk records and sets {@code
+ *       lastReferencedAt} of every chunk it uses to the commit time, in the same transaction, so
+ *       garbage collection with a grace period never sweeps a chunk a commit just reused.
+ *   <li><b>Contention is waited out.</b> Transient lock conflicts are retried with backoff; a
+ *       {@link CatalogException} means the operation did not happen, except where a method says the
+ *       outcome may be unknown.
+ *   <li><b>Thread-safe.</b> One instance may be used from many threads.
+ * </ul>
+ */
+public interface Catalog extends Closeable {
+
+  /**
+   * Commits a new version: allocates the next number for its path and records the version, its
+   * metadata, its chunk references and any missing chunk records, atomically. The chunk objects and
+   * the manifest must already be durable in the blob store.
+   *
+   * @return the new version's id
+   * @throws CatalogException if the commit failed; with a networked database the outcome may be
+   *     unknown when the connection broke during the commit, which the message then says
+   */
+  VersionId commit(NewVersion version) throws CatalogException;
+
+  /** The version {@code ref} selects, or empty if there is none. */
+  Optional<VersionInfo> resolve(Ref ref) throws CatalogException;
+
+  /** The versions of {@code path}, newest first; empty if it has none. */
+  List<VersionInfo> log(ModelPath path) throws CatalogException;
+
+  /** Every path that has versions, sorted segment by segment. */
+  List<PathSummary> listPaths() throws CatalogException;
+
+  /** The paths that have versions and equal {@code prefix} or lie below it, sorted. */
+  List<PathSummary> listPaths(ModelPath prefix) throws CatalogException;
+
+  /** Sizes of all versions. */
+  CatalogStats stats() throws CatalogException;
+
+  /** Sizes of the versions of {@code prefix} and the paths below it. */
+  CatalogStats stats(ModelPath prefix) throws CatalogException;
+
+  /** Points alias {@code alias} of {@code target}'s path at {@code target}, wherever it was. */
+  TagResult tag(VersionId target, AliasName alias) throws CatalogException;
+
+  /**
+   * Points alias {@code alias} of {@code target}'s path at {@code target} only if it currently
+   * points at version {@code expected}, or, when {@code expected} is empty, does not exist.
+   *
+   * @return {@link TagResult#CONFLICT} if the alias is elsewhere
+   */
+  TagResult tag(VersionId target, AliasName alias, OptionalLong expected) throws CatalogException;
+
+  /**
+   * Removes an alias.
+   *
+   * @return whether it existed
+   */
+  boolean untag(ModelPath path, AliasName alias) throws CatalogException;
+
+  /**
+   * Removes a version and its metadata and chunk references, and sets {@code lastReferencedAt} of
+   * the chunks it used to now (their grace period starts over). Its number is not reused.
+   *
+   * @param dropAliases whether to remove aliases that point to it; if false and some do, nothing
+   *     changes and the result is {@link RemoveResult#ALIASED}
+   */
+  RemoveResult removeVersion(VersionId id, boolean dropAliases) throws CatalogException;
+
+  /** Whether the catalog has a record of chunk {@code id}. */
+  boolean hasChunk(Digest id) throws CatalogException;
+
+  /** The record of chunk {@code id}, if any. */
+  Optional<ChunkRecord> chunkInfo(Digest id) throws CatalogException;
+
+  /** Releases connections. */
+  @Override
+  void close() throws CatalogException;
+}

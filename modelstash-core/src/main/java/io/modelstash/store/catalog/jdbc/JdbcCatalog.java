@@ -1,0 +1,776 @@
+package io.modelstash.store.catalog.jdbc;
+
+import io.modelstash.store.catalog.Catalog;
+import io.modelstash.store.catalog.CatalogException;
+import io.modelstash.store.catalog.CatalogStats;
+import io.modelstash.store.catalog.ChunkInfo;
+import io.modelstash.store.catalog.ChunkRecord;
+import io.modelstash.store.catalog.NewVersion;
+import io.modelstash.store.catalog.PathSummary;
+import io.modelstash.store.catalog.RemoveResult;
+import io.modelstash.store.catalog.TagResult;
+import io.modelstash.store.catalog.VersionInfo;
+import io.modelstash.store.name.AliasName;
+import io.modelstash.store.name.Digest;
+import io.modelstash.store.name.ModelPath;
+import io.modelstash.store.name.Ref;
+import io.modelstash.store.name.VersionId;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A {@link Catalog} over JDBC with portable SQL (see {@code package-info}). Subclasses say how to
+ * connect, how to begin transactions, and which errors are transient.
+ *
+ * <p>Each operation runs in one transaction on a pooled connection. A transaction that fails with a
+ * {@linkplain #isRetryable retryable} error is rolled back and run again after a short randomized
+ * backoff, for up to {@link #RETRY_LIMIT} in total.
+ */
+public abstract class JdbcCatalog implements Catalog {
+
+  /** How long an operation keeps retrying transient errors before giving up. */
+  public static final Duration RETRY_LIMIT = Duration.ofSeconds(60);
+
+  private static final int MAX_IDLE = 4;
+
+  private static final String VERSION_COLUMNS =
+      "v.path, v.number, v.created_at, v.file_sha256, v.size, v.stored_bytes_added, v.manifest,"
+          + " v.format, v.original_name, v.note";
+
+  private final Clock clock;
+  private final String where;
+  private final ConcurrentLinkedDeque<Connection> idle = new ConcurrentLinkedDeque<>();
+  private volatile boolean closed;
+
+  /**
+   * @param clock the source of commit times
+   * @param where the catalog's location, for messages
+   */
+  protected JdbcCatalog(Clock clock, String where) {
+    this.clock = clock;
+    this.where = where;
+  }
+
+  /** Opens a new connection, configured for use by {@link #begin}. */
+  protected abstract Connection connect() throws SQLException;
+
+  /**
+   * Begins a transaction on {@code c}. A {@code write} transaction must take the database's write
+   * lock (or enough locks) that concurrent commits to one path serialize.
+   */
+  protected abstract void begin(Connection c, boolean write) throws SQLException;
+
+  /** Commits the transaction begun on {@code c}. */
+  protected abstract void commit(Connection c) throws SQLException;
+
+  /** Rolls back the transaction begun on {@code c}. */
+  protected abstract void rollback(Connection c) throws SQLException;
+
+  /**
+   * Whether {@code e} is transient (lock contention) so that running the transaction again may
+   * succeed.
+   */
+  protected abstract boolean isRetryable(SQLException e);
+
+  /** Creates or upgrades the schema; subclasses call this once when opening. */
+  protected final void migrate() throws CatalogException {
+    inTransaction(true, "open catalog", c -> SchemaMigrator.migrate(c, where));
+  }
+
+  /** The catalog's location, for messages. */
+  protected final String where() {
+    return where;
+  }
+
+  /** Work inside a transaction. */
+  @FunctionalInterface
+  protected interface Work<T> {
+    /** Runs on {@code c} inside an open transaction. */
+    T run(Connection c) throws SQLException, CatalogException;
+  }
+
+  /** Runs {@code work} in one transaction, retrying transient failures. */
+  protected final <T> T inTransaction(boolean write, String action, Work<T> work)
+      throws CatalogException {
+    if (closed) {
+      throw new CatalogException("Cannot " + action + ": catalog " + where + " is closed");
+    }
+    long deadline = System.nanoTime() + RETRY_LIMIT.toNanos();
+    for (int attempt = 0; ; attempt++) {
+      Connection c = null;
+      boolean begun = false;
+      try {
+        c = borrow();
+        begin(c, write);
+        begun = true;
+        T result = work.run(c);
+        commit(c);
+        release(c);
+        return result;
+      } catch (SQLException e) {
+        discardOrRelease(c, begun, e);
+        if (isRetryable(e) && System.nanoTime() < deadline) {
+          backoff(attempt, action);
+          continue;
+        }
+        throw new CatalogException(
+            "Cannot " + action + " in catalog " + where + ": " + oneLine(e.getMessage()), e);
+      } catch (CatalogException | RuntimeException | Error e) {
+        discardOrRelease(c, begun, e);
+        throw e;
+      }
+    }
+  }
+
+  private void discardOrRelease(Connection c, boolean begun, Throwable failure) {
+    if (c == null) {
+      return;
+    }
+    try {
+      if (begun) {
+        rollback(c);
+      }
+      release(c);
+    } catch (SQLException rollbackFailure) {
+      failure.addSuppressed(rollbackFailure);
+      closeQuietly(c, failure);
+    }
+  }
+
+  private static void backoff(int attempt, String action) throws CatalogException {
+    long capMillis = Math.min(200, 2L << Math.min(attempt, 10));
+    try {
+      TimeUnit.MILLISECONDS.sleep(1 + ThreadLocalRandom.current().nextLong(capMillis));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CatalogException("Cannot " + action + ": interrupted while waiting for a lock", e);
+    }
+  }
+
+  private static String oneLine(String s) {
+    return s == null ? "unknown error" : s.replace('\n', ' ').strip();
+  }
+
+  private Connection borrow() throws SQLException {
+    Connection c = idle.pollFirst();
+    return c != null ? c : connect();
+  }
+
+  private void release(Connection c) throws SQLException {
+    if (closed || idle.size() >= MAX_IDLE) {
+      c.close();
+    } else {
+      idle.addFirst(c);
+    }
+  }
+
+  private static void closeQuietly(Connection c, Throwable failure) {
+    try {
+      c.close();
+    } catch (SQLException e) {
+      failure.addSuppressed(e);
+    }
+  }
+
+  @Override
+  public void close() throws CatalogException {
+    closed = true;
+    CatalogException failure = null;
+    for (Connection c; (c = idle.pollFirst()) != null; ) {
+      try {
+        c.close();
+      } catch (SQLException e) {
+        if (failure == null) {
+          failure = new CatalogException("Cannot close catalog " + where + ": " + e.getMessage());
+        }
+        failure.addSuppressed(e);
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  private long now() {
+    return clock.millis();
+  }
+
+  // ---- commit
+
+  @Override
+  public VersionId commit(NewVersion v) throws CatalogException {
+    return inTransaction(true, "commit a version of " + v.path(), c -> insertVersion(c, v));
+  }
+
+  private VersionId insertVersion(Connection c, NewVersion v) throws SQLException {
+    String path = v.path().toString();
+    long now = now();
+    update(
+        c,
+        "INSERT INTO model_paths (path, last_number, created_at) VALUES (?, 0, ?)"
+            + " ON CONFLICT (path) DO NOTHING",
+        path,
+        now);
+    // The row lock taken here (or the database write lock) serializes writers to this path, so
+    // the number read next is ours alone; a counter rather than max(number) never reuses the
+    // number of a removed version.
+    update(c, "UPDATE model_paths SET last_number = last_number + 1 WHERE path = ?", path);
+    long number = queryLong(c, "SELECT last_number FROM model_paths WHERE path = ?", path);
+    update(
+        c,
+        "INSERT INTO versions (path, number, created_at, file_sha256, size, stored_bytes_added,"
+            + " manifest, format, original_name, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        path,
+        number,
+        now,
+        v.fileSha256().hex(),
+        v.size(),
+        v.storedBytesAdded(),
+        v.manifest().hex(),
+        v.format(),
+        v.originalFileName().orElse(null),
+        v.note().orElse(null));
+    try (PreparedStatement p =
+        c.prepareStatement(
+            "INSERT INTO version_params (path, number, name, value) VALUES (?, ?, ?, ?)")) {
+      for (Map.Entry<String, String> e : v.params().entrySet()) {
+        bind(p, path, number, e.getKey(), e.getValue());
+        p.addBatch();
+      }
+      p.executeBatch();
+    }
+    try (PreparedStatement p =
+        c.prepareStatement(
+            "INSERT INTO version_metrics (path, number, name, value) VALUES (?, ?, ?, ?)")) {
+      for (Map.Entry<String, Double> e : v.metrics().entrySet()) {
+        bind(p, path, number, e.getKey(), e.getValue());
+        p.addBatch();
+      }
+      p.executeBatch();
+    }
+    try (PreparedStatement p =
+        c.prepareStatement(
+            "INSERT INTO chunks (digest, encoded_size, raw_size, codec, base_digest, created_at,"
+                + " last_referenced_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (digest)"
+                + " DO UPDATE SET last_referenced_at = excluded.last_referenced_at")) {
+      for (ChunkInfo ch : v.chunks()) {
+        bind(
+            p,
+            ch.id().hex(),
+            ch.encodedSize(),
+            ch.rawSize(),
+            ch.codec(),
+            ch.base().map(Digest::hex).orElse(null),
+            now,
+            now);
+        p.addBatch();
+      }
+      p.executeBatch();
+    }
+    try (PreparedStatement p =
+        c.prepareStatement("INSERT INTO version_chunks (path, number, digest) VALUES (?, ?, ?)")) {
+      for (ChunkInfo ch : v.chunks()) {
+        bind(p, path, number, ch.id().hex());
+        p.addBatch();
+      }
+      p.executeBatch();
+    }
+    return new VersionId(v.path(), number);
+  }
+
+  // ---- reads
+
+  @Override
+  public Optional<VersionInfo> resolve(Ref ref) throws CatalogException {
+    String path = ref.path().toString();
+    return inTransaction(
+        false,
+        "resolve " + ref,
+        c -> {
+          List<VersionInfo> found;
+          if (ref.selector() instanceof Ref.Number n) {
+            found =
+                versions(
+                    c,
+                    "SELECT "
+                        + VERSION_COLUMNS
+                        + " FROM versions v WHERE v.path = ? AND v.number = ?",
+                    path,
+                    n.number());
+          } else if (ref.selector() instanceof Ref.Alias a) {
+            found =
+                versions(
+                    c,
+                    "SELECT "
+                        + VERSION_COLUMNS
+                        + " FROM versions v JOIN aliases a ON a.path = v.path AND a.number ="
+                        + " v.number WHERE a.path = ? AND a.name = ?",
+                    path,
+                    a.name().value());
+          } else {
+            found =
+                versions(
+                    c,
+                    "SELECT "
+                        + VERSION_COLUMNS
+                        + " FROM versions v WHERE v.path = ? AND v.number = (SELECT MAX(m.number)"
+                        + " FROM versions m WHERE m.path = ?)",
+                    path,
+                    path);
+          }
+          return found.stream().findFirst();
+        });
+  }
+
+  @Override
+  public List<VersionInfo> log(ModelPath path) throws CatalogException {
+    return inTransaction(
+        false,
+        "list versions of " + path,
+        c ->
+            versions(
+                c,
+                "SELECT "
+                    + VERSION_COLUMNS
+                    + " FROM versions v WHERE v.path = ? ORDER BY v.number DESC",
+                path.toString()));
+  }
+
+  /** Runs a query for version rows of one path and attaches their metadata and aliases. */
+  private static List<VersionInfo> versions(Connection c, String sql, Object... args)
+      throws SQLException {
+    List<Object[]> rows = new ArrayList<>();
+    try (PreparedStatement p = c.prepareStatement(sql)) {
+      bind(p, args);
+      try (ResultSet rs = p.executeQuery()) {
+        while (rs.next()) {
+          Object[] row = new Object[10];
+          for (int i = 0; i < row.length; i++) {
+            row[i] = rs.getObject(i + 1);
+          }
+          rows.add(row);
+        }
+      }
+    }
+    if (rows.isEmpty()) {
+      return List.of();
+    }
+    String path = (String) rows.get(0)[0];
+    Map<Long, Map<String, String>> params = new HashMap<>();
+    Map<Long, Map<String, Double>> metrics = new HashMap<>();
+    Map<Long, List<AliasName>> aliases = new HashMap<>();
+    Long only = rows.size() == 1 ? ((Number) rows.get(0)[1]).longValue() : null;
+    String filter = only == null ? "" : " AND number = ?";
+    Object[] filterArgs = only == null ? new Object[] {path} : new Object[] {path, only};
+    try (PreparedStatement p =
+        c.prepareStatement(
+            "SELECT number, name, value FROM version_params WHERE path = ?" + filter)) {
+      bind(p, filterArgs);
+      try (ResultSet rs = p.executeQuery()) {
+        while (rs.next()) {
+          params
+              .computeIfAbsent(rs.getLong(1), k -> new TreeMap<>())
+              .put(rs.getString(2), rs.getString(3));
+        }
+      }
+    }
+    try (PreparedStatement p =
+        c.prepareStatement(
+            "SELECT number, name, value FROM version_metrics WHERE path = ?" + filter)) {
+      bind(p, filterArgs);
+      try (ResultSet rs = p.executeQuery()) {
+        while (rs.next()) {
+          metrics
+              .computeIfAbsent(rs.getLong(1), k -> new TreeMap<>())
+              .put(rs.getString(2), rs.getDouble(3));
+        }
+      }
+    }
+    try (PreparedStatement p =
+        c.prepareStatement("SELECT number, name FROM aliases WHERE path = ?" + filter)) {
+      bind(p, filterArgs);
+      try (ResultSet rs = p.executeQuery()) {
+        while (rs.next()) {
+          aliases
+              .computeIfAbsent(rs.getLong(1), k -> new ArrayList<>())
+              .add(new AliasName(rs.getString(2)));
+        }
+      }
+    }
+    List<VersionInfo> out = new ArrayList<>(rows.size());
+    for (Object[] r : rows) {
+      long number = ((Number) r[1]).longValue();
+      List<AliasName> a = new ArrayList<>(aliases.getOrDefault(number, List.of()));
+      a.sort(Comparator.naturalOrder());
+      out.add(
+          new VersionInfo(
+              new VersionId(ModelPath.parse((String) r[0]), number),
+              Instant.ofEpochMilli(((Number) r[2]).longValue()),
+              Digest.parse((String) r[3]),
+              ((Number) r[4]).longValue(),
+              ((Number) r[5]).longValue(),
+              Digest.parse((String) r[6]),
+              (String) r[7],
+              Optional.ofNullable((String) r[8]),
+              Optional.ofNullable((String) r[9]),
+              params.getOrDefault(number, Map.of()),
+              metrics.getOrDefault(number, Map.of()),
+              a));
+    }
+    return out;
+  }
+
+  @Override
+  public List<PathSummary> listPaths() throws CatalogException {
+    return listPaths(Optional.empty());
+  }
+
+  @Override
+  public List<PathSummary> listPaths(ModelPath prefix) throws CatalogException {
+    return listPaths(Optional.of(prefix));
+  }
+
+  private List<PathSummary> listPaths(Optional<ModelPath> prefix) throws CatalogException {
+    Filter f = Filter.of("v.path", prefix);
+    return inTransaction(
+        false,
+        "list model paths",
+        c -> {
+          List<PathSummary> out = new ArrayList<>();
+          try (PreparedStatement p =
+              c.prepareStatement(
+                  "SELECT v.path, (SELECT COUNT(*) FROM versions n WHERE n.path = v.path),"
+                      + " v.number, v.created_at, v.size FROM versions v"
+                      + " WHERE v.number = (SELECT MAX(m.number) FROM versions m WHERE m.path ="
+                      + " v.path)"
+                      + f.sql)) {
+            bind(p, f.args);
+            try (ResultSet rs = p.executeQuery()) {
+              while (rs.next()) {
+                out.add(
+                    new PathSummary(
+                        ModelPath.parse(rs.getString(1)),
+                        rs.getLong(2),
+                        rs.getLong(3),
+                        Instant.ofEpochMilli(rs.getLong(4)),
+                        rs.getLong(5)));
+              }
+            }
+          }
+          out.sort(Comparator.comparing(PathSummary::path));
+          return out;
+        });
+  }
+
+  @Override
+  public CatalogStats stats() throws CatalogException {
+    return stats(Optional.empty());
+  }
+
+  @Override
+  public CatalogStats stats(ModelPath prefix) throws CatalogException {
+    return stats(Optional.of(prefix));
+  }
+
+  private CatalogStats stats(Optional<ModelPath> prefix) throws CatalogException {
+    Filter versions = Filter.of("path", prefix);
+    Filter refs = Filter.of("vc.path", prefix);
+    return inTransaction(
+        false,
+        "compute statistics",
+        c -> {
+          long[] v =
+              queryRow(
+                  c,
+                  3,
+                  "SELECT COUNT(DISTINCT path), COUNT(*), COALESCE(SUM(size), 0) FROM versions"
+                      + " WHERE 1 = 1"
+                      + versions.sql,
+                  versions.args);
+          long[] ch =
+              queryRow(
+                  c,
+                  3,
+                  "SELECT COUNT(*), COALESCE(SUM(raw_size), 0), COALESCE(SUM(encoded_size), 0)"
+                      + " FROM chunks WHERE digest IN (SELECT vc.digest FROM version_chunks vc"
+                      + " WHERE 1 = 1"
+                      + refs.sql
+                      + ")",
+                  refs.args);
+          return new CatalogStats(v[0], v[1], v[2], ch[1], ch[2], ch[0]);
+        });
+  }
+
+  /** A condition restricting a path column to a prefix and the paths below it. */
+  private static final class Filter {
+    final String sql;
+    final Object[] args;
+
+    private Filter(String sql, Object[] args) {
+      this.sql = sql;
+      this.args = args;
+    }
+
+    // SUBSTR and = are case-sensitive and portable, unlike LIKE (case-insensitive in SQLite).
+    static Filter of(String column, Optional<ModelPath> prefix) {
+      if (prefix.isEmpty()) {
+        return new Filter("", new Object[0]);
+      }
+      String p = prefix.get().toString();
+      String below = p + "/";
+      return new Filter(
+          " AND (" + column + " = ? OR SUBSTR(" + column + ", 1, ?) = ?)",
+          new Object[] {p, below.length(), below});
+    }
+  }
+
+  // ---- aliases
+
+  @Override
+  public TagResult tag(VersionId target, AliasName alias) throws CatalogException {
+    return inTransaction(
+        true,
+        "tag " + target + " as " + alias,
+        c -> {
+          if (!versionExists(c, target)) {
+            return TagResult.NO_SUCH_VERSION;
+          }
+          OptionalLong current = aliasTarget(c, target.path(), alias);
+          if (current.isPresent() && current.getAsLong() == target.number()) {
+            return TagResult.UNCHANGED;
+          }
+          update(
+              c,
+              "INSERT INTO aliases (path, name, number, updated_at) VALUES (?, ?, ?, ?)"
+                  + " ON CONFLICT (path, name) DO UPDATE SET number = excluded.number,"
+                  + " updated_at = excluded.updated_at",
+              target.path().toString(),
+              alias.value(),
+              target.number(),
+              now());
+          return current.isPresent() ? TagResult.MOVED : TagResult.CREATED;
+        });
+  }
+
+  @Override
+  public TagResult tag(VersionId target, AliasName alias, OptionalLong expected)
+      throws CatalogException {
+    String path = target.path().toString();
+    return inTransaction(
+        true,
+        "tag " + target + " as " + alias,
+        c -> {
+          if (!versionExists(c, target)) {
+            return TagResult.NO_SUCH_VERSION;
+          }
+          // Conditional statements rather than read-then-write, so the check and the change are
+          // one step even where the transaction does not lock the whole database.
+          if (expected.isEmpty()) {
+            int n =
+                update(
+                    c,
+                    "INSERT INTO aliases (path, name, number, updated_at) VALUES (?, ?, ?, ?)"
+                        + " ON CONFLICT (path, name) DO NOTHING",
+                    path,
+                    alias.value(),
+                    target.number(),
+                    now());
+            return n == 1 ? TagResult.CREATED : TagResult.CONFLICT;
+          }
+          if (expected.getAsLong() == target.number()) {
+            OptionalLong current = aliasTarget(c, target.path(), alias);
+            return current.equals(expected) ? TagResult.UNCHANGED : TagResult.CONFLICT;
+          }
+          int n =
+              update(
+                  c,
+                  "UPDATE aliases SET number = ?, updated_at = ? WHERE path = ? AND name = ? AND"
+                      + " number = ?",
+                  target.number(),
+                  now(),
+                  path,
+                  alias.value(),
+                  expected.getAsLong());
+          return n == 1 ? TagResult.MOVED : TagResult.CONFLICT;
+        });
+  }
+
+  @Override
+  public boolean untag(ModelPath path, AliasName alias) throws CatalogException {
+    return inTransaction(
+        true,
+        "remove alias " + alias + " of " + path,
+        c ->
+            update(
+                    c,
+                    "DELETE FROM aliases WHERE path = ? AND name = ?",
+                    path.toString(),
+                    alias.value())
+                == 1);
+  }
+
+  private static boolean versionExists(Connection c, VersionId id) throws SQLException {
+    try (PreparedStatement p =
+        c.prepareStatement("SELECT 1 FROM versions WHERE path = ? AND number = ?")) {
+      bind(p, id.path().toString(), id.number());
+      try (ResultSet rs = p.executeQuery()) {
+        return rs.next();
+      }
+    }
+  }
+
+  private static OptionalLong aliasTarget(Connection c, ModelPath path, AliasName alias)
+      throws SQLException {
+    try (PreparedStatement p =
+        c.prepareStatement("SELECT number FROM aliases WHERE path = ? AND name = ?")) {
+      bind(p, path.toString(), alias.value());
+      try (ResultSet rs = p.executeQuery()) {
+        return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();
+      }
+    }
+  }
+
+  // ---- removal
+
+  @Override
+  public RemoveResult removeVersion(VersionId id, boolean dropAliases) throws CatalogException {
+    String path = id.path().toString();
+    long number = id.number();
+    return inTransaction(
+        true,
+        "remove " + id,
+        c -> {
+          if (!versionExists(c, id)) {
+            return RemoveResult.NO_SUCH_VERSION;
+          }
+          long aliased =
+              queryLong(
+                  c, "SELECT COUNT(*) FROM aliases WHERE path = ? AND number = ?", path, number);
+          if (aliased > 0 && !dropAliases) {
+            return RemoveResult.ALIASED;
+          }
+          update(c, "DELETE FROM aliases WHERE path = ? AND number = ?", path, number);
+          update(
+              c,
+              "UPDATE chunks SET last_referenced_at = ? WHERE digest IN (SELECT vc.digest FROM"
+                  + " version_chunks vc WHERE vc.path = ? AND vc.number = ?)",
+              now(),
+              path,
+              number);
+          update(c, "DELETE FROM version_chunks WHERE path = ? AND number = ?", path, number);
+          update(c, "DELETE FROM version_params WHERE path = ? AND number = ?", path, number);
+          update(c, "DELETE FROM version_metrics WHERE path = ? AND number = ?", path, number);
+          update(c, "DELETE FROM versions WHERE path = ? AND number = ?", path, number);
+          return RemoveResult.REMOVED;
+        });
+  }
+
+  // ---- chunks
+
+  @Override
+  public boolean hasChunk(Digest id) throws CatalogException {
+    return chunkInfo(id).isPresent();
+  }
+
+  @Override
+  public Optional<ChunkRecord> chunkInfo(Digest id) throws CatalogException {
+    return inTransaction(
+        false,
+        "look up chunk " + id,
+        c -> {
+          try (PreparedStatement p =
+              c.prepareStatement(
+                  "SELECT encoded_size, raw_size, codec, base_digest, created_at,"
+                      + " last_referenced_at FROM chunks WHERE digest = ?")) {
+            bind(p, id.hex());
+            try (ResultSet rs = p.executeQuery()) {
+              if (!rs.next()) {
+                return Optional.empty();
+              }
+              String base = rs.getString(4);
+              return Optional.of(
+                  new ChunkRecord(
+                      new ChunkInfo(
+                          id,
+                          rs.getLong(1),
+                          rs.getLong(2),
+                          rs.getInt(3),
+                          Optional.ofNullable(base).map(Digest::parse)),
+                      Instant.ofEpochMilli(rs.getLong(5)),
+                      Instant.ofEpochMilli(rs.getLong(6))));
+            }
+          }
+        });
+  }
+
+  // ---- JDBC helpers
+
+  private static void bind(PreparedStatement p, Object... args) throws SQLException {
+    for (int i = 0; i < args.length; i++) {
+      Object a = args[i];
+      if (a == null) {
+        p.setNull(i + 1, Types.VARCHAR);
+      } else if (a instanceof String s) {
+        p.setString(i + 1, s);
+      } else if (a instanceof Long l) {
+        p.setLong(i + 1, l);
+      } else if (a instanceof Integer n) {
+        p.setInt(i + 1, n);
+      } else if (a instanceof Double d) {
+        p.setDouble(i + 1, d);
+      } else {
+        throw new IllegalArgumentException("Cannot bind " + a.getClass());
+      }
+    }
+  }
+
+  private static int update(Connection c, String sql, Object... args) throws SQLException {
+    try (PreparedStatement p = c.prepareStatement(sql)) {
+      bind(p, args);
+      return p.executeUpdate();
+    }
+  }
+
+  private static long queryLong(Connection c, String sql, Object... args) throws SQLException {
+    return queryRow(c, 1, sql, args)[0];
+  }
+
+  private static long[] queryRow(Connection c, int columns, String sql, Object... args)
+      throws SQLException {
+    try (PreparedStatement p = c.prepareStatement(sql)) {
+      bind(p, args);
+      try (ResultSet rs = p.executeQuery()) {
+        if (!rs.next()) {
+          throw new SQLException("No row from: " + sql);
+        }
+        long[] out = new long[columns];
+        for (int i = 0; i < columns; i++) {
+          out[i] = rs.getLong(i + 1);
+        }
+        return out;
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return getClass().getSimpleName() + "[" + where + "]";
+  }
+}

@@ -1,0 +1,117 @@
+package io.modelstash.store.catalog.jdbc;
+
+import io.modelstash.store.catalog.CatalogException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Brings a catalog's schema up to {@link #LATEST}, inside the caller's write transaction.
+ *
+ * <p>The version lives in the one-row table {@code schema_version}. Script {@code schema-v<N>.sql}
+ * upgrades version N−1 to N; an empty database is version 0. A database at a version newer than
+ * {@link #LATEST} is refused, since this code cannot know what changed.
+ */
+public final class SchemaMigrator {
+
+  /** The schema version this code creates and understands. */
+  public static final int LATEST = 1;
+
+  private SchemaMigrator() {}
+
+  /**
+   * Migrates the database on {@code c}; the caller runs this in a write transaction.
+   *
+   * @param where the catalog's location, for messages
+   * @return the version found before migrating (0 for a new catalog)
+   * @throws CatalogException if the schema is newer than {@link #LATEST} or malformed
+   */
+  public static int migrate(Connection c, String where) throws SQLException, CatalogException {
+    try (Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)");
+    }
+    List<Long> rows = new ArrayList<>();
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT version FROM schema_version")) {
+      while (rs.next()) {
+        rows.add(rs.getLong(1));
+      }
+    }
+    if (rows.size() > 1) {
+      throw new CatalogException(
+          "Cannot open catalog "
+              + where
+              + ": table schema_version has "
+              + rows.size()
+              + " rows, expected 1 (the catalog is damaged; rebuild it from the manifests)");
+    }
+    long found = rows.isEmpty() ? 0 : rows.get(0);
+    if (found > LATEST) {
+      throw new CatalogException(
+          "Cannot open catalog "
+              + where
+              + ": it was created by a newer modelstash (schema "
+              + found
+              + " > "
+              + LATEST
+              + "); upgrade modelstash");
+    }
+    if (found < 0) {
+      throw new CatalogException(
+          "Cannot open catalog " + where + ": schema version " + found + " is invalid");
+    }
+    for (int v = (int) found + 1; v <= LATEST; v++) {
+      try (Statement s = c.createStatement()) {
+        for (String sql : statements(v)) {
+          s.execute(sql);
+        }
+      }
+    }
+    if (found != LATEST) {
+      String sql =
+          rows.isEmpty()
+              ? "INSERT INTO schema_version (version) VALUES (?)"
+              : "UPDATE schema_version SET version = ?";
+      try (PreparedStatement p = c.prepareStatement(sql)) {
+        p.setLong(1, LATEST);
+        p.executeUpdate();
+      }
+    }
+    return (int) found;
+  }
+
+  /** The statements of script {@code schema-v<version>.sql}, without comments. */
+  static List<String> statements(int version) {
+    String name = "schema-v" + version + ".sql";
+    String text;
+    try (InputStream in = SchemaMigrator.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException("Missing resource " + name + " (a broken build)");
+      }
+      text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    StringBuilder sql = new StringBuilder();
+    for (String line : text.split("\n", -1)) {
+      if (!line.strip().startsWith("--")) {
+        sql.append(line).append('\n');
+      }
+    }
+    List<String> out = new ArrayList<>();
+    for (String stmt : sql.toString().split(";")) {
+      if (!stmt.isBlank()) {
+        out.add(stmt.strip());
+      }
+    }
+    return out;
+  }
+}

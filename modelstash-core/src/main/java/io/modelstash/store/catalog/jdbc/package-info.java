@@ -1,0 +1,12 @@
+/**
+ * The catalog over JDBC: {@link io.modelstash.store.catalog.jdbc.JdbcCatalog} holds all SQL, and
+ * {@link io.modelstash.store.catalog.jdbc.SchemaMigrator} creates and upgrades the schema from the
+ * numbered scripts {@code schema-v<N>.sql} beside it.
+ *
+ * <p>The SQL is kept portable between SQLite and PostgreSQL: standard types ({@code BIGINT}, {@code
+ * TEXT}, {@code DOUBLE PRECISION}), natural keys instead of auto-increment columns, {@code INSERT …
+ * ON CONFLICT} (supported by both), and times as epoch milliseconds. A database implementation only
+ * says how to connect, how to begin a transaction that will write, and which errors are worth
+ * retrying.
+ */
+package io.modelstash.store.catalog.jdbc;

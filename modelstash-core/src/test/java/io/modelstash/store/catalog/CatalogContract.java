@@ -1,0 +1,353 @@
+package io.modelstash.store.catalog;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.modelstash.store.name.AliasName;
+import io.modelstash.store.name.Digest;
+import io.modelstash.store.name.ModelPath;
+import io.modelstash.store.name.Ref;
+import io.modelstash.store.name.VersionId;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The behaviour every {@link Catalog} must have. An implementation's test extends this and opens a
+ * fresh, empty catalog that takes its time from the given clock.
+ */
+public abstract class CatalogContract {
+
+  protected static final Instant T0 = Instant.parse("2025-01-02T03:04:05.678Z");
+  protected static final ModelPath MODEL = ModelPath.parse("proj/exp/model");
+  protected static final AliasName BEST = AliasName.of("best");
+
+  protected final MutableClock clock = new MutableClock(T0);
+  private Catalog catalog;
+
+  /** A new, empty catalog using {@code clock}. */
+  protected abstract Catalog newCatalog(MutableClock clock) throws Exception;
+
+  @BeforeEach
+  final void openCatalog() throws Exception {
+    catalog = newCatalog(clock);
+  }
+
+  @AfterEach
+  final void closeCatalog() throws Exception {
+    catalog.close();
+  }
+
+  protected final Catalog catalog() {
+    return catalog;
+  }
+
+  protected static Digest digest(String s) {
+    return Digest.of(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  protected static ChunkInfo chunk(String name, long raw) {
+    return new ChunkInfo(digest("chunk:" + name), raw / 2, raw, 1);
+  }
+
+  protected static NewVersion version(ModelPath path, long size, ChunkInfo... chunks) {
+    return new NewVersion(
+        path,
+        digest("file:" + path + ":" + size),
+        size,
+        size / 2,
+        digest("manifest:" + path + ":" + size),
+        "torch-zip",
+        Optional.empty(),
+        Optional.empty(),
+        Map.of(),
+        Map.of(),
+        Arrays.asList(chunks));
+  }
+
+  private VersionInfo resolve(String ref) throws CatalogException {
+    return catalog.resolve(Ref.parse(ref)).orElseThrow();
+  }
+
+  @Test
+  void numbersVersionsPerPathFromOne() throws Exception {
+    ModelPath other = ModelPath.parse("proj/other");
+    assertThat(catalog.commit(version(MODEL, 10))).isEqualTo(new VersionId(MODEL, 1));
+    assertThat(catalog.commit(version(MODEL, 20))).isEqualTo(new VersionId(MODEL, 2));
+    assertThat(catalog.commit(version(other, 30))).isEqualTo(new VersionId(other, 1));
+    assertThat(catalog.commit(version(MODEL, 40))).isEqualTo(new VersionId(MODEL, 3));
+  }
+
+  @Test
+  void recordsEverythingAboutAVersion() throws Exception {
+    NewVersion v =
+        new NewVersion(
+            MODEL,
+            digest("file"),
+            123_456_789_012L,
+            1_000,
+            digest("manifest"),
+            "safetensors",
+            Optional.of("model-épоch 3.safetensors"),
+            Optional.of("first try\nwith a newline"),
+            Map.of("lr", "0.001", "optimizer", "adamw"),
+            Map.of("val_loss", 0.1, "accuracy", 0.987654321, "tiny", 1e-300, "neg", -42.5),
+            List.of(chunk("a", 100)));
+    catalog.commit(v);
+    VersionInfo got = resolve("proj/exp/model@1");
+    assertThat(got.id()).isEqualTo(new VersionId(MODEL, 1));
+    assertThat(got.createdAt()).isEqualTo(T0);
+    assertThat(got.fileSha256()).isEqualTo(digest("file"));
+    assertThat(got.size()).isEqualTo(123_456_789_012L);
+    assertThat(got.storedBytesAdded()).isEqualTo(1_000);
+    assertThat(got.manifest()).isEqualTo(digest("manifest"));
+    assertThat(got.format()).isEqualTo("safetensors");
+    assertThat(got.originalFileName()).contains("model-épоch 3.safetensors");
+    assertThat(got.note()).contains("first try\nwith a newline");
+    assertThat(got.params()).isEqualTo(v.params());
+    assertThat(got.metrics()).isEqualTo(v.metrics());
+    assertThat(got.metrics().keySet()).containsExactly("accuracy", "neg", "tiny", "val_loss");
+    assertThat(got.aliases()).isEmpty();
+  }
+
+  @Test
+  void resolvesNumbersLatestAndAliases() throws Exception {
+    catalog.commit(version(MODEL, 1));
+    catalog.commit(version(MODEL, 2));
+    catalog.commit(version(MODEL, 3));
+    catalog.tag(new VersionId(MODEL, 2), BEST);
+    assertThat(resolve("proj/exp/model").id().number()).isEqualTo(3);
+    assertThat(resolve("proj/exp/model@latest").id().number()).isEqualTo(3);
+    assertThat(resolve("proj/exp/model@1").size()).isEqualTo(1);
+    assertThat(resolve("proj/exp/model@best").id().number()).isEqualTo(2);
+    assertThat(resolve("proj/exp/model@best").aliases()).containsExactly(BEST);
+    assertThat(catalog.resolve(Ref.parse("proj/exp/model@4"))).isEmpty();
+    assertThat(catalog.resolve(Ref.parse("proj/exp/model@prod"))).isEmpty();
+    assertThat(catalog.resolve(Ref.parse("proj/exp"))).isEmpty();
+    assertThat(catalog.resolve(Ref.parse("proj/exp/model/x"))).isEmpty();
+  }
+
+  @Test
+  void logListsNewestFirstWithMetadata() throws Exception {
+    for (int i = 1; i <= 3; i++) {
+      NewVersion v = version(MODEL, i);
+      catalog.commit(
+          new NewVersion(
+              v.path(),
+              v.fileSha256(),
+              v.size(),
+              v.storedBytesAdded(),
+              v.manifest(),
+              v.format(),
+              v.originalFileName(),
+              v.note(),
+              Map.of("epoch", "" + i),
+              Map.of("loss", 1.0 / i),
+              v.chunks()));
+      clock.advance(Duration.ofSeconds(1));
+    }
+    catalog.tag(new VersionId(MODEL, 1), AliasName.of("first"));
+    catalog.tag(new VersionId(MODEL, 1), BEST);
+    List<VersionInfo> log = catalog.log(MODEL);
+    assertThat(log).extracting(v -> v.id().number()).containsExactly(3L, 2L, 1L);
+    assertThat(log.get(0).params()).containsEntry("epoch", "3");
+    assertThat(log.get(1).metrics()).containsEntry("loss", 0.5);
+    assertThat(log.get(2).aliases()).containsExactly(BEST, AliasName.of("first"));
+    assertThat(log.get(0).createdAt()).isEqualTo(T0.plusSeconds(2));
+    assertThat(catalog.log(ModelPath.parse("nothing/here"))).isEmpty();
+  }
+
+  @Test
+  void listsPathsBySegmentPrefix() throws Exception {
+    for (String p : List.of("a/b", "a/b/c", "a/bc", "a_b/x", "A/b", "ab", "a/b/c")) {
+      catalog.commit(version(ModelPath.parse(p), 5));
+      clock.advance(Duration.ofSeconds(1));
+    }
+    assertThat(catalog.listPaths())
+        .extracting(s -> s.path().toString())
+        .containsExactly("A/b", "a/b", "a/b/c", "a/bc", "a_b/x", "ab");
+    assertThat(catalog.listPaths(ModelPath.parse("a/b")))
+        .extracting(s -> s.path().toString())
+        .containsExactly("a/b", "a/b/c");
+    assertThat(catalog.listPaths(ModelPath.parse("a")))
+        .extracting(s -> s.path().toString())
+        .containsExactly("a/b", "a/b/c", "a/bc");
+    assertThat(catalog.listPaths(ModelPath.parse("zzz"))).isEmpty();
+    PathSummary abc = catalog.listPaths(ModelPath.parse("a/b/c")).get(0);
+    assertThat(abc.versionCount()).isEqualTo(2);
+    assertThat(abc.latest()).isEqualTo(2);
+    assertThat(abc.latestCreatedAt()).isEqualTo(T0.plusSeconds(6));
+    assertThat(abc.latestSize()).isEqualTo(5);
+  }
+
+  @Test
+  void statsCountLogicalAndDistinctStoredBytes() throws Exception {
+    assertThat(catalog.stats()).isEqualTo(new CatalogStats(0, 0, 0, 0, 0, 0));
+    ChunkInfo a = chunk("a", 1000);
+    ChunkInfo b = chunk("b", 600);
+    catalog.commit(version(MODEL, 1600, a, b));
+    catalog.commit(version(MODEL, 1600, a, b));
+    catalog.commit(version(ModelPath.parse("other"), 1000, a));
+    assertThat(catalog.stats()).isEqualTo(new CatalogStats(2, 3, 4200, 1600, 800, 2));
+    assertThat(catalog.stats(ModelPath.parse("other")))
+        .isEqualTo(new CatalogStats(1, 1, 1000, 1000, 500, 1));
+    assertThat(catalog.stats(ModelPath.parse("proj")))
+        .isEqualTo(new CatalogStats(1, 2, 3200, 1600, 800, 2));
+  }
+
+  @Test
+  void tagsCreateMoveAndReportOutcomes() throws Exception {
+    VersionId v1 = catalog.commit(version(MODEL, 1));
+    VersionId v2 = catalog.commit(version(MODEL, 2));
+    assertThat(catalog.tag(v1, BEST)).isEqualTo(TagResult.CREATED);
+    assertThat(catalog.tag(v1, BEST)).isEqualTo(TagResult.UNCHANGED);
+    assertThat(catalog.tag(v2, BEST)).isEqualTo(TagResult.MOVED);
+    assertThat(catalog.tag(new VersionId(MODEL, 9), BEST)).isEqualTo(TagResult.NO_SUCH_VERSION);
+    assertThat(catalog.tag(new VersionId(ModelPath.parse("x"), 1), BEST))
+        .isEqualTo(TagResult.NO_SUCH_VERSION);
+    assertThat(resolve("proj/exp/model@best").id()).isEqualTo(v2);
+    assertThat(TagResult.MOVED.isSuccess()).isTrue();
+    assertThat(TagResult.CONFLICT.isSuccess()).isFalse();
+  }
+
+  @Test
+  void compareAndSetTagging() throws Exception {
+    VersionId v1 = catalog.commit(version(MODEL, 1));
+    VersionId v2 = catalog.commit(version(MODEL, 2));
+    VersionId v3 = catalog.commit(version(MODEL, 3));
+    assertThat(catalog.tag(v1, BEST, OptionalLong.empty())).isEqualTo(TagResult.CREATED);
+    assertThat(catalog.tag(v2, BEST, OptionalLong.empty())).isEqualTo(TagResult.CONFLICT);
+    assertThat(catalog.tag(v2, BEST, OptionalLong.of(3))).isEqualTo(TagResult.CONFLICT);
+    assertThat(resolve("proj/exp/model@best").id()).isEqualTo(v1);
+    assertThat(catalog.tag(v2, BEST, OptionalLong.of(1))).isEqualTo(TagResult.MOVED);
+    assertThat(catalog.tag(v2, BEST, OptionalLong.of(2))).isEqualTo(TagResult.UNCHANGED);
+    assertThat(catalog.tag(v3, BEST, OptionalLong.of(3))).isEqualTo(TagResult.CONFLICT);
+    assertThat(catalog.tag(new VersionId(MODEL, 7), BEST, OptionalLong.of(2)))
+        .isEqualTo(TagResult.NO_SUCH_VERSION);
+    assertThat(resolve("proj/exp/model@best").id()).isEqualTo(v2);
+  }
+
+  @Test
+  void aliasesBelongToOnePath() throws Exception {
+    ModelPath other = ModelPath.parse("other");
+    catalog.commit(version(MODEL, 1));
+    catalog.commit(version(MODEL, 2));
+    catalog.commit(version(other, 1));
+    catalog.tag(new VersionId(MODEL, 2), BEST);
+    catalog.tag(new VersionId(other, 1), BEST);
+    assertThat(resolve("proj/exp/model@best").id().number()).isEqualTo(2);
+    assertThat(resolve("other@best").id().number()).isEqualTo(1);
+    assertThat(catalog.untag(other, BEST)).isTrue();
+    assertThat(catalog.untag(other, BEST)).isFalse();
+    assertThat(catalog.resolve(Ref.parse("other@best"))).isEmpty();
+    assertThat(resolve("proj/exp/model@best").id().number()).isEqualTo(2);
+  }
+
+  @Test
+  void removingAVersionNeverReusesItsNumber() throws Exception {
+    VersionId v1 = catalog.commit(version(MODEL, 1));
+    VersionId v2 = catalog.commit(version(MODEL, 2));
+    assertThat(catalog.removeVersion(v2, false)).isEqualTo(RemoveResult.REMOVED);
+    assertThat(catalog.removeVersion(v2, false)).isEqualTo(RemoveResult.NO_SUCH_VERSION);
+    assertThat(resolve("proj/exp/model").id()).isEqualTo(v1);
+    assertThat(catalog.commit(version(MODEL, 3))).isEqualTo(new VersionId(MODEL, 3));
+    assertThat(catalog.log(MODEL)).extracting(v -> v.id().number()).containsExactly(3L, 1L);
+    catalog.removeVersion(v1, false);
+    catalog.removeVersion(new VersionId(MODEL, 3), false);
+    assertThat(catalog.listPaths()).isEmpty();
+    assertThat(catalog.commit(version(MODEL, 4))).isEqualTo(new VersionId(MODEL, 4));
+  }
+
+  @Test
+  void removingAnAliasedVersionNeedsConsent() throws Exception {
+    VersionId v1 = catalog.commit(version(MODEL, 1));
+    catalog.tag(v1, BEST);
+    assertThat(catalog.removeVersion(v1, false)).isEqualTo(RemoveResult.ALIASED);
+    assertThat(resolve("proj/exp/model@1").aliases()).containsExactly(BEST);
+    assertThat(catalog.removeVersion(v1, true)).isEqualTo(RemoveResult.REMOVED);
+    assertThat(catalog.resolve(Ref.parse("proj/exp/model@best"))).isEmpty();
+    assertThat(catalog.resolve(v1.toRef())).isEmpty();
+  }
+
+  @Test
+  void recordsChunksAndTheirLastReference() throws Exception {
+    ChunkInfo a = new ChunkInfo(digest("a"), 40, 100, 1);
+    ChunkInfo b = new ChunkInfo(digest("b"), 70, 100, 2, Optional.of(digest("a")));
+    assertThat(catalog.hasChunk(a.id())).isFalse();
+    assertThat(catalog.chunkInfo(a.id())).isEmpty();
+    VersionId v1 = catalog.commit(version(MODEL, 200, a, b, a));
+    assertThat(catalog.hasChunk(a.id())).isTrue();
+    assertThat(catalog.chunkInfo(b.id())).contains(new ChunkRecord(b, T0, T0));
+
+    clock.advance(Duration.ofHours(1));
+    // A later commit reuses "a" with different (ignored) sizes: the first record stays, but the
+    // reuse is recorded so gc's grace period restarts.
+    catalog.commit(version(MODEL, 100, new ChunkInfo(digest("a"), 99, 100, 0)));
+    assertThat(catalog.chunkInfo(a.id()))
+        .contains(new ChunkRecord(a, T0, T0.plus(Duration.ofHours(1))));
+    assertThat(catalog.chunkInfo(b.id())).contains(new ChunkRecord(b, T0, T0));
+
+    clock.advance(Duration.ofHours(1));
+    catalog.removeVersion(v1, false);
+    Instant removedAt = T0.plus(Duration.ofHours(2));
+    assertThat(catalog.chunkInfo(b.id())).contains(new ChunkRecord(b, T0, removedAt));
+    assertThat(catalog.chunkInfo(a.id()).orElseThrow().lastReferencedAt()).isEqualTo(removedAt);
+    assertThat(catalog.stats().chunks()).isEqualTo(1);
+  }
+
+  @Test
+  void concurrentCommitsToOnePathGetGaplessNumbers() throws Exception {
+    int threads = 8;
+    int perThread = 5;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    CountDownLatch start = new CountDownLatch(1);
+    try {
+      List<Callable<List<Long>>> tasks = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int id = t;
+        tasks.add(
+            () -> {
+              start.await();
+              List<Long> got = new ArrayList<>();
+              for (int i = 0; i < perThread; i++) {
+                got.add(
+                    catalog
+                        .commit(
+                            version(MODEL, id * 100 + i, chunk("shared", 10), chunk("t" + id, 10)))
+                        .number());
+              }
+              return got;
+            });
+      }
+      List<Future<List<Long>>> futures = new ArrayList<>();
+      for (Callable<List<Long>> task : tasks) {
+        futures.add(pool.submit(task));
+      }
+      start.countDown();
+      List<Long> all = new ArrayList<>();
+      for (Future<List<Long>> f : futures) {
+        all.addAll(f.get());
+      }
+      assertThat(all)
+          .containsExactlyInAnyOrderElementsOf(
+              LongStream.rangeClosed(1, threads * perThread).boxed().toList());
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(catalog.log(MODEL)).hasSize(threads * perThread);
+    assertThat(catalog.stats().chunks()).isEqualTo(threads + 1);
+  }
+}

@@ -1,0 +1,140 @@
+package io.modelstash.store.catalog.sqlite;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.modelstash.store.catalog.Catalog;
+import io.modelstash.store.catalog.CatalogContract;
+import io.modelstash.store.catalog.CatalogException;
+import io.modelstash.store.catalog.MutableClock;
+import io.modelstash.store.name.Ref;
+import io.modelstash.store.name.VersionId;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SqliteCatalogTest extends CatalogContract {
+
+  @TempDir Path dir;
+
+  private Path file() {
+    return dir.resolve("catalog.db");
+  }
+
+  @Override
+  protected Catalog newCatalog(MutableClock clock) throws CatalogException {
+    return SqliteCatalog.open(file(), clock);
+  }
+
+  private List<String> query(String sql) throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file());
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      while (rs.next()) {
+        out.add(rs.getString(1));
+      }
+    }
+    return out;
+  }
+
+  private void execute(String sql) throws SQLException {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file());
+        Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
+  @Test
+  void usesWalAndRecordsSchemaVersionOne() throws Exception {
+    assertThat(query("PRAGMA journal_mode")).containsExactly("wal");
+    assertThat(query("SELECT version FROM schema_version")).containsExactly("1");
+  }
+
+  @Test
+  void keepsEverythingAcrossReopening() throws Exception {
+    catalog().commit(version(MODEL, 1, chunk("a", 10)));
+    VersionId v2 = catalog().commit(version(MODEL, 2));
+    catalog().tag(v2, BEST);
+    catalog().removeVersion(v2, true);
+    catalog().close();
+    try (Catalog again = SqliteCatalog.open(file(), clock)) {
+      assertThat(again.log(MODEL)).hasSize(1);
+      assertThat(again.hasChunk(chunk("a", 10).id())).isTrue();
+      assertThat(again.commit(version(MODEL, 3)).number()).isEqualTo(3);
+    }
+    assertThat(query("SELECT version FROM schema_version")).containsExactly("1");
+  }
+
+  @Test
+  void refusesACatalogFromANewerModelstash() throws Exception {
+    catalog().close();
+    execute("UPDATE schema_version SET version = 2");
+    assertThatThrownBy(() -> SqliteCatalog.open(file()))
+        .isInstanceOf(CatalogException.class)
+        .hasMessage(
+            "Cannot open catalog "
+                + file().toAbsolutePath()
+                + ": it was created by a newer modelstash (schema 2 > 1); upgrade modelstash");
+  }
+
+  @Test
+  void refusesAMissingFolder() {
+    assertThatThrownBy(() -> SqliteCatalog.open(dir.resolve("no/such/catalog.db")))
+        .isInstanceOf(CatalogException.class)
+        .hasMessageContaining("does not exist");
+  }
+
+  @Test
+  void separateProcessesCommittingToOnePathGetGaplessNumbers() throws Exception {
+    int processes = 8;
+    int perProcess = 3;
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<Process> running = new ArrayList<>();
+    try {
+      for (int i = 0; i < processes; i++) {
+        running.add(
+            new ProcessBuilder(
+                    java,
+                    "-XX:TieredStopAtLevel=1",
+                    "-Xshare:auto",
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    CommitMain.class.getName(),
+                    file().toString(),
+                    MODEL.toString(),
+                    Integer.toString(perProcess))
+                .redirectErrorStream(true)
+                .start());
+      }
+      List<Long> numbers = new ArrayList<>();
+      for (Process p : running) {
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("child finished").isTrue();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.exitValue()).as(out).isZero();
+        for (String line : out.strip().split("\\s+")) {
+          numbers.add(Long.parseLong(line));
+        }
+      }
+      assertThat(numbers)
+          .containsExactlyInAnyOrderElementsOf(
+              LongStream.rangeClosed(1, processes * perProcess).boxed().toList());
+      assertThat(catalog().resolve(Ref.latest(MODEL)).orElseThrow().id().number())
+          .isEqualTo(processes * perProcess);
+    } finally {
+      for (Process p : running) {
+        p.destroyForcibly();
+      }
+    }
+  }
+}
