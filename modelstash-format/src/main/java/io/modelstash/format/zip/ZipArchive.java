@@ -328,7 +328,7 @@ public final class ZipArchive {
           throw new FormatException(
               "Cannot read "
                   + c.what
-                  + ": the name appears twice in the central directory (ambiguous archive)");
+                  + ": duplicate entry, the name appears twice in the central directory (ambiguous archive)");
         }
         central[i] = c;
         p = c.end;
@@ -379,7 +379,7 @@ public final class ZipArchive {
         throw new FormatException(
             "Cannot read zip archive: file has "
                 + size
-                + " bytes, fewer than an end of central directory record (not a zip file?)");
+                + " bytes, fewer than an end of central directory record (truncated, or not a zip file)");
       }
       int tailLength = (int) Math.min(size, ZipFormat.MAX_EOCD_SEARCH);
       long tailStart = size - tailLength;
@@ -714,7 +714,7 @@ public final class ZipArchive {
                 + dataOffset
                 + " run past the central directory at offset "
                 + cdOffset
-                + " (corrupt or hostile size)");
+                + " (truncated file or hostile size)");
       }
       long dataEnd = dataOffset + compressedSize;
       long recordEnd;

@@ -18,7 +18,13 @@ public record Expected(String format, List<ExpectedTensor> tensors) {
 
   /** Every format value the fixtures and the oracle use. */
   public static final Set<String> FORMATS =
-      Set.of("torch-zip", "torch-legacy", "gzip+torch-zip", "gzip+torch-legacy", TORCHSCRIPT);
+      Set.of(
+          "torch-zip",
+          "torch-legacy",
+          "gzip+torch-zip",
+          "gzip+torch-legacy",
+          "safetensors",
+          TORCHSCRIPT);
 
   public Expected {
     Objects.requireNonNull(format, "format");

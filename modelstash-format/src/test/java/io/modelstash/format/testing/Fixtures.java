@@ -177,6 +177,11 @@ public final class Fixtures {
     if (Files.isDirectory(relative.resolve("torch"))) {
       return relative.toAbsolutePath();
     }
+    // tests of sibling modules run with their own module as the working directory
+    Path sibling = Path.of("..", "modelstash-format").resolve(relative);
+    if (Files.isDirectory(sibling.resolve("torch"))) {
+      return sibling.toAbsolutePath().normalize();
+    }
     throw new IllegalStateException(
         "Cannot find the fixtures: not on the classpath as a directory and no "
             + relative

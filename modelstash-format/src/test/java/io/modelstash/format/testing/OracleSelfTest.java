@@ -38,7 +38,10 @@ class OracleSelfTest {
         assertThat(e.tensors()).as(f.toString()).isNotEmpty();
       }
     }
-    assertThat(files).extracting(f -> Fixtures.expected(f).format()).containsAll(Expected.FORMATS);
+    // torch 1.13 cannot write safetensors; those files are covered by the safetensors tests
+    assertThat(files)
+        .extracting(f -> Fixtures.expected(f).format())
+        .containsAll(Expected.FORMATS.stream().filter(f -> !f.equals("safetensors")).toList());
   }
 
   @Test

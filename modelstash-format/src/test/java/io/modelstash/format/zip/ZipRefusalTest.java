@@ -210,7 +210,7 @@ class ZipRefusalTest {
   void refusesDuplicateNames() {
     TestZip t = valid();
     t.add("p/a", "again");
-    assertRefused(t.build(), "'p/a': the name appears twice");
+    assertRefused(t.build(), "'p/a': duplicate entry, the name appears twice");
   }
 
   @ParameterizedTest

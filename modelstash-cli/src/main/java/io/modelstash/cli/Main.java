@@ -1,0 +1,111 @@
+package io.modelstash.cli;
+
+import io.modelstash.format.FormatException;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code modelstash} command. Commands are thin: errors map to exit codes here only. */
+@Command(
+    name = "modelstash",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Stores PyTorch checkpoints efficiently and restores them byte-exact.",
+    subcommands = {InspectCommand.class, ConvertCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+
+  @Option(
+      names = "--verbose",
+      scope = CommandLine.ScopeType.INHERIT,
+      description = "Show stack traces for errors.")
+  boolean verbose;
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and returns the exit code, without exiting. */
+  public static int run(String... args) {
+    return commandLine().execute(args);
+  }
+
+  /** Runs the command line with the given output and error streams. */
+  public static int run(PrintWriter out, PrintWriter err, String... args) {
+    CommandLine cli = commandLine();
+    cli.setOut(out);
+    cli.setErr(err);
+    return cli.execute(args);
+  }
+
+  static CommandLine commandLine() {
+    Main main = new Main();
+    CommandLine cli = new CommandLine(main);
+    cli.setExecutionExceptionHandler(
+        (ex, commandLine, parseResult) -> report(ex, commandLine, main.verbose));
+    cli.setParameterExceptionHandler(
+        (ex, args) -> {
+          PrintWriter err = ex.getCommandLine().getErr();
+          err.println("modelstash: " + ex.getMessage());
+          err.println(
+              "Run '"
+                  + ex.getCommandLine().getCommandSpec().qualifiedName()
+                  + " --help' for usage.");
+          return ExitCode.USAGE;
+        });
+    return cli;
+  }
+
+  private static int report(Exception ex, CommandLine cli, boolean verbose) {
+    PrintWriter err = cli.getErr();
+    Throwable e = ex instanceof UncheckedIOException ? ex.getCause() : ex;
+    int code;
+    String message;
+    if (e instanceof UserException) {
+      code = ((UserException) e).exitCode();
+      message = e.getMessage();
+    } else if (e instanceof FormatException) {
+      code = ExitCode.BAD_INPUT;
+      message = e.getMessage();
+    } else if (e instanceof NoSuchFileException || e instanceof FileNotFoundException) {
+      code = ExitCode.IO;
+      message = "No such file: " + e.getMessage();
+    } else if (e instanceof AccessDeniedException) {
+      code = ExitCode.IO;
+      message = "Permission denied: " + e.getMessage();
+    } else if (e instanceof FileAlreadyExistsException) {
+      code = ExitCode.IO;
+      message = "Already exists: " + e.getMessage() + " (use --force to replace it)";
+    } else if (e instanceof IOException) {
+      code = ExitCode.IO;
+      message = "I/O error: " + e.getMessage();
+    } else if (e instanceof OutOfMemoryError) {
+      code = ExitCode.INTERNAL;
+      message = "Out of memory (raise -Xmx through MODELSTASH_JAVA_OPTS)";
+    } else {
+      code = ExitCode.INTERNAL;
+      message = "Internal error: " + e + " (please report it; --verbose shows details)";
+    }
+    err.println("modelstash: " + message);
+    if (verbose) {
+      e.printStackTrace(err);
+    }
+    err.flush();
+    return code;
+  }
+
+  /** Reports the version from the jar manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"modelstash " + (v == null ? "development build" : v)};
+    }
+  }
+}
