@@ -20,5 +20,11 @@ public final class ExitCode {
   /** The request cannot be carried out as asked (e.g. the target format cannot express it). */
   public static final int REFUSED = 5;
 
+  /** An unknown model path, version or alias. */
+  public static final int NOT_FOUND = 6;
+
+  /** Stored data failed a check: a chunk or manifest is missing or corrupt. */
+  public static final int CORRUPT = 7;
+
   private ExitCode() {}
 }

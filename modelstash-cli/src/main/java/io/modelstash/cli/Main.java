@@ -1,6 +1,11 @@
 package io.modelstash.cli;
 
 import io.modelstash.format.FormatException;
+import io.modelstash.store.ModelStash;
+import io.modelstash.store.StoreException;
+import io.modelstash.store.blob.CorruptObjectException;
+import io.modelstash.store.catalog.CatalogException;
+import io.modelstash.store.name.InvalidNameException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -8,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -18,14 +24,56 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Stores PyTorch checkpoints efficiently and restores them byte-exact.",
-    subcommands = {InspectCommand.class, ConvertCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      QuickstartCommand.class,
+      PutCommand.class,
+      GetCommand.class,
+      LsCommand.class,
+      LogCommand.class,
+      ShowCommand.class,
+      TagCommand.class,
+      UntagCommand.class,
+      RmCommand.class,
+      StatsCommand.class,
+      ImportCommand.class,
+      ExportCommand.class,
+      InspectCommand.class,
+      ConvertCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Main {
+
+  @Option(
+      names = "--store",
+      paramLabel = "DIR",
+      scope = CommandLine.ScopeType.INHERIT,
+      description =
+          "The store directory (default: $MODELSTASH_STORE, else ~/.modelstash); created on first"
+              + " use.")
+  Path store;
 
   @Option(
       names = "--verbose",
       scope = CommandLine.ScopeType.INHERIT,
       description = "Show stack traces for errors.")
   boolean verbose;
+
+  /** The store directory this invocation uses. */
+  Path storeDirectory() {
+    if (store != null) {
+      return store;
+    }
+    String env = System.getenv("MODELSTASH_STORE");
+    if (env != null && !env.isBlank()) {
+      return Path.of(env);
+    }
+    return Path.of(System.getProperty("user.home"), ".modelstash");
+  }
+
+  /** Opens the store; the caller closes it. */
+  ModelStash openStore() throws IOException {
+    return ModelStash.open(storeDirectory());
+  }
 
   public static void main(String[] args) {
     System.exit(run(args));
@@ -70,6 +118,22 @@ public final class Main {
     if (e instanceof UserException) {
       code = ((UserException) e).exitCode();
       message = e.getMessage();
+    } else if (e instanceof StoreException) {
+      StoreException.Kind kind = ((StoreException) e).kind();
+      code =
+          kind == StoreException.Kind.NOT_FOUND
+              ? ExitCode.NOT_FOUND
+              : kind == StoreException.Kind.CORRUPT ? ExitCode.CORRUPT : ExitCode.IO;
+      message = e.getMessage();
+    } else if (e instanceof InvalidNameException) {
+      code = ExitCode.USAGE;
+      message = e.getMessage();
+    } else if (e instanceof CorruptObjectException) {
+      code = ExitCode.CORRUPT;
+      message = e.getMessage();
+    } else if (e instanceof CatalogException) {
+      code = ExitCode.IO;
+      message = e.getMessage();
     } else if (e instanceof FormatException) {
       code = ExitCode.BAD_INPUT;
       message = e.getMessage();
@@ -82,6 +146,9 @@ public final class Main {
     } else if (e instanceof FileAlreadyExistsException) {
       code = ExitCode.IO;
       message = "Already exists: " + e.getMessage() + " (use --force to replace it)";
+    } else if (isDiskFull(e)) {
+      code = ExitCode.IO;
+      message = "No space left on device: " + e.getMessage() + " (nothing was committed)";
     } else if (e instanceof IOException) {
       code = ExitCode.IO;
       message = "I/O error: " + e.getMessage();
@@ -98,6 +165,17 @@ public final class Main {
     }
     err.flush();
     return code;
+  }
+
+  private static boolean isDiskFull(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof IOException
+          && t.getMessage() != null
+          && t.getMessage().contains("No space left on device")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Reports the version from the jar manifest. */

@@ -256,6 +256,9 @@ public final class TorchPython {
       // Not a plain file location (a jar used by another module): the working directory decides.
     }
     candidates.add(relative.toAbsolutePath());
+    // tests of sibling modules run with their own module as the working directory
+    candidates.add(
+        Path.of("..", "modelstash-format").resolve(relative).toAbsolutePath().normalize());
     for (Path c : candidates) {
       if (Files.isRegularFile(c)) {
         return c;

@@ -1,0 +1,178 @@
+package io.modelstash.cli;
+
+import io.modelstash.store.ModelStash;
+import io.modelstash.store.PutOptions;
+import io.modelstash.store.PutResult;
+import io.modelstash.store.catalog.VersionInfo;
+import io.modelstash.store.name.Digest;
+import io.modelstash.store.name.ModelPath;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code modelstash import DIR}: stores a tree of checkpoint files, as the classic
+ * save-into-timestamped-folders recipe leaves it, as versions.
+ *
+ * <p>A file {@code project/exp/20250130120000/model.pt.gz} becomes a version of {@code
+ * project/exp/model}: the folders that are not timestamps, then the file name without its
+ * checkpoint extensions. Versions of one path are put in timestamp order (folders named like {@code
+ * 20250130120000} or {@code 2025-01-30T12-00-00}), else in modification-time order. The file's
+ * relative location goes into parameter {@code import.source}, so {@code export} can put it back
+ * exactly; its timestamp into {@code import.timestamp}. Files already imported (same source and
+ * content) are skipped, so an import can be rerun after new files appear.
+ */
+@Command(
+    name = "import",
+    description =
+        "Store every file of a checkpoint folder tree as versions of the paths its folders name.")
+final class ImportCommand extends StoreCommand {
+  static final String SOURCE = "import.source";
+  static final String TIMESTAMP = "import.timestamp";
+
+  private static final Pattern TIMESTAMP_FOLDER =
+      Pattern.compile(
+          "\\d{8}(?:[T_-]?\\d{4}(?:\\d{2})?)?|\\d{4}-\\d{2}-\\d{2}(?:[T_ ]\\d{2}[-:]?\\d{2}(?:[-:]?\\d{2})?)?");
+  private static final Pattern EXTENSION =
+      Pattern.compile("\\.(gz|pt|pth|bin|ckpt|safetensors|pkl|tar)$");
+  private static final Pattern UNSAFE = Pattern.compile("[^A-Za-z0-9._-]");
+
+  @Parameters(paramLabel = "DIR", description = "The tree to import.")
+  Path root;
+
+  @Option(names = "--into", paramLabel = "PREFIX", description = "Put every path under PREFIX.")
+  String into;
+
+  @Option(names = "--dry-run", description = "Only list what would be imported.")
+  boolean dryRun;
+
+  record Item(Path file, String relative, ModelPath path, String timestamp, FileTime mtime) {}
+
+  @Override
+  int run(ModelStash stash) throws IOException {
+    if (!Files.isDirectory(root)) {
+      throw new UserException(ExitCode.IO, "Cannot import " + root + ": not a directory");
+    }
+    Optional<ModelPath> prefix = Optional.ofNullable(into).map(StoreCommand::path);
+    Map<ModelPath, List<Item>> byPath = new TreeMap<>();
+    try (Stream<Path> walk = Files.walk(root)) {
+      for (Path f : (Iterable<Path>) walk.filter(Files::isRegularFile).sorted()::iterator) {
+        Item item = item(f, prefix);
+        byPath.computeIfAbsent(item.path(), k -> new ArrayList<>()).add(item);
+      }
+    }
+    int imported = 0;
+    int skipped = 0;
+    for (Map.Entry<ModelPath, List<Item>> e : byPath.entrySet()) {
+      List<Item> items = e.getValue();
+      items.sort(
+          Comparator.comparing((Item i) -> i.timestamp() == null ? "" : digits(i.timestamp()))
+              .thenComparing(Item::mtime)
+              .thenComparing(Item::relative));
+      List<VersionInfo> existing = existing(stash, e.getKey());
+      for (Item i : items) {
+        if (alreadyImported(existing, i)) {
+          skipped++;
+          continue;
+        }
+        if (dryRun) {
+          out().println(i.relative() + " -> " + i.path());
+          imported++;
+          continue;
+        }
+        Map<String, String> params = new TreeMap<>();
+        params.put(SOURCE, i.relative());
+        if (i.timestamp() != null) {
+          params.put(TIMESTAMP, i.timestamp());
+        }
+        PutResult r =
+            stash.put(
+                i.path(),
+                i.file(),
+                new PutOptions(
+                    params,
+                    Map.of(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.of(i.file().getFileName().toString())));
+        out().println(i.relative() + " -> " + r.id());
+        imported++;
+      }
+    }
+    err()
+        .println(
+            (dryRun ? "would import " : "imported ")
+                + imported
+                + " files"
+                + (skipped > 0 ? ", skipped " + skipped + " already imported" : ""));
+    return ExitCode.OK;
+  }
+
+  private Item item(Path f, Optional<ModelPath> prefix) throws IOException {
+    Path rel = root.relativize(f);
+    List<String> segments = new ArrayList<>();
+    prefix.ifPresent(p -> segments.addAll(p.segments()));
+    String timestamp = null;
+    for (int k = 0; k < rel.getNameCount() - 1; k++) {
+      String folder = rel.getName(k).toString();
+      if (timestamp == null && TIMESTAMP_FOLDER.matcher(folder).matches()) {
+        timestamp = folder;
+      } else {
+        segments.add(safe(folder));
+      }
+    }
+    String stem = rel.getFileName().toString();
+    while (EXTENSION.matcher(stem).find() && stem.lastIndexOf('.') > 0) {
+      stem = stem.substring(0, stem.lastIndexOf('.'));
+    }
+    segments.add(safe(stem));
+    String relative = rel.toString().replace(java.io.File.separatorChar, '/');
+    return new Item(
+        f,
+        relative,
+        ModelPath.of(segments.get(0), segments.subList(1, segments.size()).toArray(String[]::new)),
+        timestamp,
+        Files.getLastModifiedTime(f));
+  }
+
+  private static String safe(String segment) {
+    String s = UNSAFE.matcher(segment).replaceAll("_");
+    return s.equals(".") || s.equals("..") ? "_" + s : s;
+  }
+
+  private static String digits(String timestamp) {
+    return timestamp.replaceAll("\\D", "");
+  }
+
+  private static List<VersionInfo> existing(ModelStash stash, ModelPath path) throws IOException {
+    return stash.list(Optional.of(path)).stream().anyMatch(s -> s.path().equals(path))
+        ? stash.log(path)
+        : List.of();
+  }
+
+  private static boolean alreadyImported(List<VersionInfo> existing, Item i) throws IOException {
+    List<VersionInfo> same =
+        existing.stream().filter(v -> i.relative().equals(v.params().get(SOURCE))).toList();
+    if (same.isEmpty()) {
+      return false;
+    }
+    Digest sha;
+    try (InputStream in = Files.newInputStream(i.file())) {
+      sha = Digest.of(in);
+    }
+    return same.stream().anyMatch(v -> v.fileSha256().equals(sha));
+  }
+}

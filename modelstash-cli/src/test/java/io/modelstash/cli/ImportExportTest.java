@@ -1,0 +1,98 @@
+package io.modelstash.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.modelstash.format.testing.Fixtures;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A tree made by the classic save-into-timestamped-folders recipe goes in and comes back out. */
+class ImportExportTest {
+  @TempDir Path dir;
+
+  private static CliTest.Run run(Path store, String... args) {
+    String[] all = new String[args.length + 2];
+    all[0] = "--store";
+    all[1] = store.toString();
+    System.arraycopy(args, 0, all, 2, args.length);
+    return CliTest.run(all);
+  }
+
+  private static void gzipWithJava(Path from, Path to) throws IOException {
+    Files.createDirectories(to.getParent());
+    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(to))) {
+      Files.copy(from, out);
+    }
+  }
+
+  private static Map<String, byte[]> tree(Path root) throws IOException {
+    Map<String, byte[]> out = new TreeMap<>();
+    try (Stream<Path> walk = Files.walk(root)) {
+      for (Path f : (Iterable<Path>) walk.filter(Files::isRegularFile)::iterator) {
+        out.put(root.relativize(f).toString(), Files.readAllBytes(f));
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void classicTreeImportsAsVersionsAndExportsByteIdentical() throws IOException {
+    Path src = dir.resolve("runs");
+    // gzip files as Python's gzip.open around torch.save writes them, and as Java's GZIP writes
+    Path a1 = src.resolve("projA/exp1/20250130120000/model.pt.gz");
+    Path a2 = src.resolve("projA/exp1/20250131090000/model.pt.gz");
+    Path a3 = src.resolve("projA/exp1/20250129080000/model.pt.gz");
+    Files.createDirectories(a1.getParent());
+    Files.createDirectories(a2.getParent());
+    Files.copy(Fixtures.torch("gzip_state_dict.pt.gz"), a1);
+    Files.copy(Fixtures.torch("gzip_legacy_ckpt.pt.gz"), a2);
+    gzipWithJava(Fixtures.torch("ckpt.pt"), a3);
+    Path b1 = src.resolve("projA/exp2/2025-02-01T10-00-00/optimizer.pt");
+    Files.createDirectories(b1.getParent());
+    Files.copy(Fixtures.torch("bytesio.pt"), b1);
+    Path notes = src.resolve("projA/exp2/2025-02-01T10-00-00/notes.txt");
+    Files.writeString(notes, "lr sweep, run 2\n");
+
+    Path store = dir.resolve("store");
+    CliTest.Run imported = run(store, "import", src.toString());
+    assertThat(imported.code()).as(imported.err()).isZero();
+
+    CliTest.Run log = run(store, "log", "projA/exp1/model", "--json");
+    assertThat(log.code()).isZero();
+    // newest first: the versions follow the timestamps, not the walk order
+    assertThat(log.out().indexOf("20250131090000")).isLessThan(log.out().indexOf("20250130120000"));
+    assertThat(log.out().indexOf("20250130120000")).isLessThan(log.out().indexOf("20250129080000"));
+    assertThat(log.out()).contains("\"file_name\" : \"model.pt.gz\"");
+
+    CliTest.Run again = run(store, "import", src.toString());
+    assertThat(again.code()).isZero();
+    assertThat(again.err()).contains("imported 0 files, skipped 5 already imported");
+
+    Path out = dir.resolve("exported");
+    CliTest.Run exported = run(store, "export", "projA", "-o", out.toString());
+    assertThat(exported.code()).as(exported.err()).isZero();
+    Map<String, byte[]> before = tree(src);
+    Map<String, byte[]> after = tree(out);
+    assertThat(after.keySet()).isEqualTo(before.keySet());
+    for (String k : before.keySet()) {
+      assertThat(after.get(k)).as(k).isEqualTo(before.get(k));
+    }
+
+    CliTest.Run stats = run(store, "stats", "projA", "--json");
+    assertThat(stats.code()).isZero();
+    List<String> paths =
+        List.of("projA/exp1/model", "projA/exp2/optimizer", "projA/exp2/notes.txt");
+    for (String p : paths) {
+      assertThat(stats.out()).contains("\"path\" : \"" + p + "\"");
+    }
+  }
+}

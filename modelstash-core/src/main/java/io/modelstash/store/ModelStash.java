@@ -1,0 +1,468 @@
+package io.modelstash.store;
+
+import io.modelstash.format.ByteSource;
+import io.modelstash.format.Checkpoint;
+import io.modelstash.format.Checkpoints;
+import io.modelstash.format.Decomposition;
+import io.modelstash.format.FormatException;
+import io.modelstash.format.Tensor;
+import io.modelstash.store.blob.BlobKind;
+import io.modelstash.store.blob.BlobStore;
+import io.modelstash.store.blob.CorruptObjectException;
+import io.modelstash.store.blob.LocalBlobStore;
+import io.modelstash.store.blob.MissingBlobException;
+import io.modelstash.store.catalog.Catalog;
+import io.modelstash.store.catalog.CatalogStats;
+import io.modelstash.store.catalog.NewVersion;
+import io.modelstash.store.catalog.PathSummary;
+import io.modelstash.store.catalog.RemoveResult;
+import io.modelstash.store.catalog.TagResult;
+import io.modelstash.store.catalog.VersionInfo;
+import io.modelstash.store.catalog.sqlite.SqliteCatalog;
+import io.modelstash.store.chunk.ChunkDecoder;
+import io.modelstash.store.chunk.ZstdCodec;
+import io.modelstash.store.engine.Engine;
+import io.modelstash.store.manifest.Manifest;
+import io.modelstash.store.manifest.ManifestCodec;
+import io.modelstash.store.name.AliasName;
+import io.modelstash.store.name.Digest;
+import io.modelstash.store.name.ModelPath;
+import io.modelstash.store.name.Ref;
+import io.modelstash.store.name.VersionId;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.LongConsumer;
+
+/**
+ * A store of model checkpoints: files saved under hierarchical model paths as numbered, immutable
+ * versions, deduplicated into content-addressed chunks and restored byte for byte.
+ *
+ * <p>The embedded store is one directory: {@code catalog.db} (SQLite), {@code chunks/}, {@code
+ * manifests/}, {@code tmp/} and a {@code FORMAT} file. Writes follow one protocol: chunks, then the
+ * manifest, then one catalog transaction; nothing of a put is visible before that commit, and a
+ * crash leaves only unreferenced blobs. Thread-safe; any number of processes may share a store.
+ */
+public final class ModelStash implements Closeable {
+  /** The store layout version written to {@code FORMAT}. */
+  public static final int STORE_FORMAT = 1;
+
+  private static final String FORMAT_FILE = "FORMAT";
+  private static final String FORMAT_PREFIX = "modelstash-store ";
+
+  private final Path dir;
+  private final Catalog catalog;
+  private final BlobStore blobs;
+  private final Engine engine;
+
+  private ModelStash(Path dir, Catalog catalog, BlobStore blobs) {
+    this.dir = dir;
+    this.catalog = catalog;
+    this.blobs = blobs;
+    this.engine = new Engine(blobs, catalog, new ZstdCodec(), ChunkDecoder.standard());
+  }
+
+  /** Opens the store in {@code dir}, creating it if it does not exist yet. */
+  public static ModelStash open(Path dir) throws IOException {
+    Path abs = dir.toAbsolutePath().normalize();
+    try {
+      Files.createDirectories(abs);
+      Path format = abs.resolve(FORMAT_FILE);
+      if (Files.exists(format)) {
+        checkFormat(abs, Files.readString(format, StandardCharsets.UTF_8).trim());
+      } else {
+        if (!Files.isWritable(abs)) {
+          throw new AccessDeniedException(abs.toString());
+        }
+        Path tmp = Files.createTempFile(abs, ".format", ".tmp");
+        Files.writeString(tmp, FORMAT_PREFIX + STORE_FORMAT + "\n", StandardCharsets.UTF_8);
+        Files.move(
+            tmp, format, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      }
+      Files.createDirectories(abs.resolve("tmp"));
+    } catch (AccessDeniedException e) {
+      throw new StoreException(
+          StoreException.Kind.STORE,
+          "Cannot open store " + abs + ": permission denied (choose a writable --store directory)");
+    } catch (FileSystemException e) {
+      throw new StoreException(
+          StoreException.Kind.STORE,
+          "Cannot open store " + abs + ": " + e.getReason() + " (" + e.getFile() + ")");
+    }
+    Catalog catalog = SqliteCatalog.open(abs.resolve("catalog.db"));
+    try {
+      return new ModelStash(abs, catalog, LocalBlobStore.open(abs));
+    } catch (IOException | RuntimeException e) {
+      catalog.close();
+      throw e;
+    }
+  }
+
+  /**
+   * A store over the given catalog and blob store, with {@code workDir} for temporary files
+   * (spooled uploads, inflated gzip files). The store takes ownership of both and closes them.
+   */
+  public static ModelStash using(Path workDir, Catalog catalog, BlobStore blobs)
+      throws IOException {
+    Files.createDirectories(workDir.resolve("tmp"));
+    return new ModelStash(workDir.toAbsolutePath().normalize(), catalog, blobs);
+  }
+
+  private static void checkFormat(Path dir, String text) throws StoreException {
+    if (!text.startsWith(FORMAT_PREFIX)) {
+      throw new StoreException(
+          StoreException.Kind.STORE,
+          "Cannot open store " + dir + ": its FORMAT file does not describe a modelstash store");
+    }
+    int version;
+    try {
+      version = Integer.parseInt(text.substring(FORMAT_PREFIX.length()).trim());
+    } catch (NumberFormatException e) {
+      throw new StoreException(
+          StoreException.Kind.STORE, "Cannot open store " + dir + ": unreadable FORMAT file");
+    }
+    if (version > STORE_FORMAT) {
+      throw new StoreException(
+          StoreException.Kind.STORE,
+          "Cannot open store "
+              + dir
+              + ": it was created by a newer modelstash (store format "
+              + version
+              + " > "
+              + STORE_FORMAT
+              + "); upgrade modelstash");
+    }
+  }
+
+  public Path directory() {
+    return dir;
+  }
+
+  /** Saves a file as the next version of {@code path}. */
+  public PutResult put(ModelPath path, Path file, PutOptions options) throws IOException {
+    return put(path, file, options, n -> {});
+  }
+
+  /**
+   * Saves a file as the next version of {@code path}, reporting bytes read to {@code progress} (the
+   * file is read twice: once to hash it, once to store it).
+   */
+  public PutResult put(ModelPath path, Path file, PutOptions options, LongConsumer progress)
+      throws IOException {
+    String name = options.originalFileName().orElse(file.getFileName().toString());
+    try (ByteSource src = ByteSource.open(file)) {
+      return put(path, counting(src, progress), options.withOriginalFileName(name));
+    }
+  }
+
+  private static ByteSource counting(ByteSource src, LongConsumer progress) {
+    return new ByteSource() {
+      @Override
+      public long size() {
+        return src.size();
+      }
+
+      @Override
+      public void readFully(long position, java.nio.ByteBuffer dst) throws IOException {
+        int n = dst.remaining();
+        src.readFully(position, dst);
+        progress.accept(n);
+      }
+
+      @Override
+      public void close() throws IOException {
+        src.close();
+      }
+    };
+  }
+
+  /** Saves a stream (spooled to a temporary file in the store first) as the next version. */
+  public PutResult put(ModelPath path, InputStream in, PutOptions options) throws IOException {
+    Path spool = Files.createTempFile(dir.resolve("tmp"), "put-", ".spool");
+    try {
+      try (OutputStream out = Files.newOutputStream(spool, StandardOpenOption.WRITE)) {
+        in.transferTo(out);
+      }
+      try (ByteSource src = ByteSource.open(spool)) {
+        return put(path, src, options);
+      }
+    } finally {
+      Files.deleteIfExists(spool);
+    }
+  }
+
+  /** Saves the bytes of {@code src} as the next version of {@code path}. */
+  public PutResult put(ModelPath path, ByteSource src, PutOptions options) throws IOException {
+    Digest sha;
+    try (InputStream in = src.openStream(0, src.size())) {
+      sha = Digest.of(in);
+    }
+    Decomposition decomposition;
+    try {
+      decomposition = Checkpoints.decompose(src, dir.resolve("tmp"));
+    } catch (FormatException e) {
+      decomposition = Decomposition.opaque(Checkpoints.RAW, src);
+    }
+    List<Manifest.TensorEntry> tensors = tensorTable(src);
+    Engine.Written written;
+    try (Decomposition d = decomposition) {
+      written = engine.write(d);
+    }
+    Manifest manifest =
+        new Manifest(
+            path,
+            UUID.randomUUID().toString(),
+            Instant.now(),
+            sha,
+            src.size(),
+            options.originalFileName(),
+            options.note(),
+            options.params(),
+            options.metrics(),
+            tensors,
+            written.layout());
+    byte[] encoded = ManifestCodec.encode(manifest);
+    Digest manifestId = Digest.of(encoded);
+    blobs.put(BlobKind.MANIFEST, manifestId, encoded);
+    long added = written.storedBytesAdded() + encoded.length;
+    VersionId id =
+        catalog.commit(
+            new NewVersion(
+                path,
+                sha,
+                src.size(),
+                added,
+                manifestId,
+                written.layout().format(),
+                options.originalFileName(),
+                options.note(),
+                options.params(),
+                options.metrics(),
+                written.chunks()));
+    if (options.tag().isPresent()) {
+      catalog.tag(id, options.tag().get());
+    }
+    return new PutResult(id, sha, src.size(), added, written.layout().format());
+  }
+
+  /** The tensor table for {@code show}, when the weights-only reader accepts the file. */
+  private List<Manifest.TensorEntry> tensorTable(ByteSource src) {
+    List<Manifest.TensorEntry> out = new ArrayList<>();
+    try (Checkpoint c = Checkpoints.read(src, dir.resolve("tmp"))) {
+      for (Tensor t : c.tensors()) {
+        out.add(new Manifest.TensorEntry(t.name(), t.dtype().torchName(), t.shape(), t.nbytes()));
+      }
+      return out;
+    } catch (IOException | RuntimeException e) {
+      // a file the reader refuses is still stored, just without a tensor table
+      return List.of();
+    }
+  }
+
+  /** The version a ref names. */
+  public VersionInfo resolve(Ref ref) throws IOException {
+    Optional<VersionInfo> v = catalog.resolve(ref);
+    if (v.isEmpty()) {
+      throw new StoreException(StoreException.Kind.NOT_FOUND, notFound(ref));
+    }
+    return v.get();
+  }
+
+  private String notFound(Ref ref) throws IOException {
+    List<VersionInfo> log = catalog.log(ref.path());
+    if (log.isEmpty()) {
+      return "No model at path '" + ref.path() + "' (see 'modelstash ls')";
+    }
+    return "No version "
+        + ref
+        + " (the path has versions 1.."
+        + log.get(0).id().number()
+        + "; see 'modelstash log "
+        + ref.path()
+        + "')";
+  }
+
+  /** The manifest of a version. */
+  public Manifest manifest(VersionInfo v) throws IOException {
+    try {
+      return ManifestCodec.decode(blobs.get(BlobKind.MANIFEST, v.manifest()), v.manifest());
+    } catch (MissingBlobException e) {
+      throw new StoreException(
+          StoreException.Kind.CORRUPT,
+          "Cannot read " + v.id() + ": its manifest " + v.manifest().hex() + " is missing",
+          e);
+    }
+  }
+
+  /**
+   * Writes the exact bytes of a version to {@code out}: to a temporary file beside it, checked
+   * against the saved SHA-256, then renamed. On any failure no file is left at {@code out}.
+   */
+  public VersionInfo get(Ref ref, Path out) throws IOException {
+    return get(ref, out, n -> {});
+  }
+
+  /** Like {@link #get(Ref, Path)}, reporting bytes written to {@code progress}. */
+  public VersionInfo get(Ref ref, Path out, LongConsumer progress) throws IOException {
+    VersionInfo v = resolve(ref);
+    Manifest m = manifest(v);
+    Path target = out.toAbsolutePath();
+    Path parent = target.getParent();
+    Path tmp = Files.createTempFile(parent, "." + target.getFileName(), ".part");
+    boolean ok = false;
+    try {
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
+          OutputStream os =
+              new java.io.BufferedOutputStream(Channels.newOutputStream(ch), 1 << 20)) {
+        restoreChecked(v, m, os, progress);
+        os.flush();
+        ch.force(true);
+      }
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      ok = true;
+      return v;
+    } finally {
+      if (!ok) {
+        Files.deleteIfExists(tmp);
+      }
+    }
+  }
+
+  /**
+   * Streams the bytes of a version to {@code out}. The SHA-256 is checked at the end; on a mismatch
+   * this throws after the bytes were written, so callers of a stream must treat the exception as
+   * "discard the output".
+   */
+  public VersionInfo get(Ref ref, OutputStream out) throws IOException {
+    VersionInfo v = resolve(ref);
+    restoreChecked(v, manifest(v), out, n -> {});
+    return v;
+  }
+
+  private void restoreChecked(VersionInfo v, Manifest m, OutputStream out, LongConsumer progress)
+      throws IOException {
+    Digest.Hasher hasher = Digest.hasher();
+    long[] count = {0};
+    OutputStream tee =
+        new OutputStream() {
+          @Override
+          public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+          }
+
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            hasher.update(b, off, len);
+            count[0] += len;
+            out.write(b, off, len);
+            progress.accept(len);
+          }
+        };
+    try {
+      engine.read(m.layout(), tee);
+    } catch (MissingBlobException e) {
+      throw new StoreException(
+          StoreException.Kind.CORRUPT,
+          "Cannot restore "
+              + v.id()
+              + ": a chunk is missing ("
+              + e.getMessage()
+              + "); run 'modelstash verify'",
+          e);
+    } catch (CorruptObjectException e) {
+      throw new StoreException(
+          StoreException.Kind.CORRUPT, "Cannot restore " + v.id() + ": " + e.getMessage(), e);
+    }
+    Digest actual = hasher.finish();
+    if (count[0] != v.size() || !actual.equals(v.fileSha256())) {
+      throw new StoreException(
+          StoreException.Kind.CORRUPT,
+          "Cannot restore "
+              + v.id()
+              + ": rebuilt file does not match (expected sha256 "
+              + v.fileSha256().hex()
+              + ", actual "
+              + actual.hex()
+              + ")");
+    }
+  }
+
+  public List<VersionInfo> log(ModelPath path) throws IOException {
+    List<VersionInfo> log = catalog.log(path);
+    if (log.isEmpty()) {
+      throw new StoreException(
+          StoreException.Kind.NOT_FOUND, "No model at path '" + path + "' (see 'modelstash ls')");
+    }
+    return log;
+  }
+
+  public List<PathSummary> list(Optional<ModelPath> prefix) throws IOException {
+    return prefix.isPresent() ? catalog.listPaths(prefix.get()) : catalog.listPaths();
+  }
+
+  public CatalogStats stats(Optional<ModelPath> prefix) throws IOException {
+    return prefix.isPresent() ? catalog.stats(prefix.get()) : catalog.stats();
+  }
+
+  /** Points {@code alias} at the version {@code ref} names. */
+  public TagResult tag(Ref ref, AliasName alias) throws IOException {
+    VersionInfo v = resolve(ref);
+    return catalog.tag(v.id(), alias);
+  }
+
+  public boolean untag(ModelPath path, AliasName alias) throws IOException {
+    return catalog.untag(path, alias);
+  }
+
+  /** Removes a version; its chunks stay until garbage collection. */
+  public RemoveResult remove(Ref ref, boolean dropAliases) throws IOException {
+    VersionInfo v = resolve(ref);
+    return catalog.removeVersion(v.id(), dropAliases);
+  }
+
+  @Override
+  public void close() throws IOException {
+    IOException failure = null;
+    try {
+      engine.close();
+    } catch (IOException e) {
+      failure = e;
+    }
+    try {
+      catalog.close();
+    } catch (IOException e) {
+      if (failure == null) {
+        failure = e;
+      } else {
+        failure.addSuppressed(e);
+      }
+    }
+    try {
+      blobs.close();
+    } catch (IOException e) {
+      if (failure == null) {
+        failure = e;
+      } else {
+        failure.addSuppressed(e);
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+}

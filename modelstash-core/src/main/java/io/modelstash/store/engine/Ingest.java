@@ -1,0 +1,84 @@
+package io.modelstash.store.engine;
+
+import io.modelstash.format.ByteSource;
+import io.modelstash.format.Decomposition;
+import io.modelstash.format.Segment;
+import io.modelstash.store.chunk.Chunker;
+import io.modelstash.store.chunk.FixedSizeChunker;
+import io.modelstash.store.chunk.Span;
+import io.modelstash.store.manifest.Manifest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Turns a {@link Decomposition} into a manifest {@link Manifest.Layout}, handing every chunk to a
+ * {@link ChunkWriter}. Opaque segments of a level are chunked together as one content-defined
+ * stream; payloads are split into fixed, element-aligned chunks, so an unchanged tensor gives the
+ * same chunks whichever file or version it appears in. Payloads too small to be worth their own
+ * chunk travel with the opaque stream.
+ */
+final class Ingest {
+  /** Payloads below this size are stored as opaque bytes. */
+  static final long SMALL_PAYLOAD = 16 << 10;
+
+  private final ChunkWriter writer;
+  private final Chunker opaqueChunker = Chunker.contentDefined();
+
+  Ingest(ChunkWriter writer) {
+    this.writer = writer;
+  }
+
+  Manifest.Layout layout(Decomposition d) throws IOException {
+    List<Manifest.Segment> segments = new ArrayList<>();
+    List<InputStream> opaqueParts = new ArrayList<>();
+    ByteSource src = d.source();
+    for (Segment s : d.segments()) {
+      if (s instanceof Segment.Payload && s.length() >= SMALL_PAYLOAD) {
+        Segment.Payload p = (Segment.Payload) s;
+        segments.add(
+            new Manifest.Payload(
+                p.length(), p.key(), p.dtype().torchName(), payloadChunks(src, p)));
+      } else if (s instanceof Segment.Deflated) {
+        Segment.Deflated df = (Segment.Deflated) s;
+        segments.add(
+            new Manifest.Deflated(df.length(), df.level(), df.flushPoints(), layout(df.inner())));
+      } else {
+        appendOpaque(segments, s.length());
+        opaqueParts.add(src.openStream(s.offset(), s.length()));
+      }
+    }
+    List<Manifest.ChunkRef> opaque = new ArrayList<>();
+    try (InputStream in = new SequenceInputStream(Collections.enumeration(opaqueParts))) {
+      opaqueChunker.split(
+          in, chunk -> opaque.add(new Manifest.ChunkRef(writer.submit(chunk), chunk.length)));
+    }
+    return new Manifest.Layout(d.format(), segments, opaque);
+  }
+
+  /** Merges neighbouring opaque segments, which the manifest need not tell apart. */
+  private static void appendOpaque(List<Manifest.Segment> segments, long length) {
+    int last = segments.size() - 1;
+    if (last >= 0 && segments.get(last) instanceof Manifest.Opaque) {
+      segments.set(last, new Manifest.Opaque(segments.get(last).length() + length));
+    } else {
+      segments.add(new Manifest.Opaque(length));
+    }
+  }
+
+  private List<Manifest.ChunkRef> payloadChunks(ByteSource src, Segment.Payload p)
+      throws IOException {
+    FixedSizeChunker chunker = Chunker.fixedSize(p.dtype().elementSize());
+    List<Manifest.ChunkRef> refs = new ArrayList<>();
+    for (Span span : chunker.spans(p.length())) {
+      byte[] raw = new byte[span.length()];
+      src.readFully(p.offset() + span.offset(), ByteBuffer.wrap(raw));
+      refs.add(new Manifest.ChunkRef(writer.submit(raw), raw.length));
+    }
+    return refs;
+  }
+}

@@ -1,0 +1,134 @@
+package io.modelstash.store.manifest;
+
+import io.modelstash.store.name.Digest;
+import io.modelstash.store.name.ModelPath;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How one saved file is rebuilt, and what it was saved as: the file's hash and size, the model path
+ * and metadata it was put with, the tensor table when the file could be read, and the {@link
+ * Layout} of segments and chunks. Written once, named by the SHA-256 of its encoding.
+ *
+ * @param putId a random id that makes every put's manifest distinct
+ */
+public record Manifest(
+    ModelPath path,
+    String putId,
+    Instant createdAt,
+    Digest fileSha256,
+    long size,
+    Optional<String> originalFileName,
+    Optional<String> note,
+    Map<String, String> params,
+    Map<String, Double> metrics,
+    List<TensorEntry> tensors,
+    Layout layout) {
+
+  public Manifest {
+    Objects.requireNonNull(path, "path");
+    Objects.requireNonNull(putId, "putId");
+    Objects.requireNonNull(createdAt, "createdAt");
+    Objects.requireNonNull(fileSha256, "fileSha256");
+    Objects.requireNonNull(layout, "layout");
+    params = Map.copyOf(params);
+    metrics = Map.copyOf(metrics);
+    tensors = List.copyOf(tensors);
+    if (layout.length() != size) {
+      throw new IllegalArgumentException(
+          "layout covers " + layout.length() + " bytes but the file has " + size);
+    }
+  }
+
+  /** One tensor as {@code inspect} shows it. */
+  public record TensorEntry(String name, String dtype, long[] shape, long nbytes) {
+    public TensorEntry {
+      shape = shape.clone();
+    }
+
+    @Override
+    public long[] shape() {
+      return shape.clone();
+    }
+  }
+
+  /** A chunk reference: the SHA-256 of the raw bytes and their length. */
+  public record ChunkRef(Digest id, int length) {}
+
+  /**
+   * One level of a decomposed file: its segments in order, and the chunks of the concatenation of
+   * its opaque segments (opaque bytes are chunked as one stream, so a file's many small headers do
+   * not become many small chunks).
+   */
+  public record Layout(String format, List<Segment> segments, List<ChunkRef> opaqueChunks) {
+    public Layout {
+      segments = List.copyOf(segments);
+      opaqueChunks = List.copyOf(opaqueChunks);
+      long opaque = 0;
+      for (Segment s : segments) {
+        if (s instanceof Opaque) {
+          opaque += s.length();
+        }
+      }
+      long chunked = 0;
+      for (ChunkRef c : opaqueChunks) {
+        chunked += c.length();
+      }
+      if (opaque != chunked) {
+        throw new IllegalArgumentException(
+            "opaque segments hold " + opaque + " bytes but their chunks " + chunked);
+      }
+    }
+
+    /** Bytes this level stands for in its parent (or the file). */
+    public long length() {
+      long n = 0;
+      for (Segment s : segments) {
+        n += s.length();
+      }
+      return n;
+    }
+  }
+
+  /** A piece of a layout. */
+  public sealed interface Segment permits Opaque, Payload, Deflated {
+    long length();
+  }
+
+  /** The next {@code length} bytes of the level's opaque stream. */
+  public record Opaque(long length) implements Segment {}
+
+  /** A tensor payload stored as its own chunks, element-aligned. */
+  public record Payload(long length, String key, String dtype, List<ChunkRef> chunks)
+      implements Segment {
+    public Payload {
+      chunks = List.copyOf(chunks);
+      long n = 0;
+      for (ChunkRef c : chunks) {
+        n += c.length();
+      }
+      if (n != length) {
+        throw new IllegalArgumentException("payload chunks hold " + n + " of " + length + " bytes");
+      }
+    }
+  }
+
+  /**
+   * A deflate stream rebuilt by deflating {@code inner} at {@code level}, sync-flushing after each
+   * of {@code flushPoints} (offsets in the inflated bytes).
+   */
+  public record Deflated(long length, int level, long[] flushPoints, Layout inner)
+      implements Segment {
+    public Deflated {
+      flushPoints = flushPoints.clone();
+    }
+
+    @Override
+    public long[] flushPoints() {
+      return flushPoints.clone();
+    }
+  }
+}

@@ -1,0 +1,231 @@
+package io.modelstash.store.manifest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.modelstash.store.blob.CorruptObjectException;
+import io.modelstash.store.name.Digest;
+import io.modelstash.store.name.ModelPath;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.zip.CRC32C;
+
+/**
+ * Encodes manifests: {@code "MSMF"}, a format version byte, a u32 little-endian length, that many
+ * bytes of UTF-8 JSON, and a CRC-32C of everything before it. Readers refuse versions they do not
+ * know. The JSON layout is described in {@code docs/store-format.md}.
+ */
+public final class ManifestCodec {
+  static final byte[] MAGIC = {'M', 'S', 'M', 'F'};
+  public static final int VERSION = 1;
+  private static final int MAX_JSON = 256 << 20;
+
+  private static final ObjectMapper JSON =
+      JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+
+  private ManifestCodec() {}
+
+  public static byte[] encode(Manifest m) {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("path", m.path().toString());
+    root.put("put_id", m.putId());
+    root.put("created_at", m.createdAt().toString());
+    ObjectNode file = root.putObject("file");
+    file.put("sha256", m.fileSha256().hex());
+    file.put("size", m.size());
+    m.originalFileName().ifPresent(n -> file.put("name", n));
+    m.note().ifPresent(n -> root.put("note", n));
+    ObjectNode params = root.putObject("params");
+    new TreeMap<>(m.params()).forEach(params::put);
+    ObjectNode metrics = root.putObject("metrics");
+    new TreeMap<>(m.metrics()).forEach(metrics::put);
+    ArrayNode tensors = root.putArray("tensors");
+    for (Manifest.TensorEntry t : m.tensors()) {
+      ObjectNode o = tensors.addObject();
+      o.put("name", t.name());
+      o.put("dtype", t.dtype());
+      ArrayNode shape = o.putArray("shape");
+      for (long d : t.shape()) {
+        shape.add(d);
+      }
+      o.put("nbytes", t.nbytes());
+    }
+    root.set("layout", layout(m.layout()));
+    byte[] json;
+    try {
+      json = JSON.writeValueAsBytes(root);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("Cannot encode manifest", e);
+    }
+    ByteBuffer b = ByteBuffer.allocate(4 + 1 + 4 + json.length + 4).order(ByteOrder.LITTLE_ENDIAN);
+    b.put(MAGIC).put((byte) VERSION).putInt(json.length).put(json);
+    CRC32C crc = new CRC32C();
+    crc.update(b.array(), 0, b.position());
+    b.putInt((int) crc.getValue());
+    return b.array();
+  }
+
+  private static ObjectNode layout(Manifest.Layout l) {
+    ObjectNode o = JSON.createObjectNode();
+    o.put("format", l.format());
+    ArrayNode segs = o.putArray("segments");
+    for (Manifest.Segment s : l.segments()) {
+      ObjectNode so = segs.addObject();
+      if (s instanceof Manifest.Opaque) {
+        so.put("t", "o").put("n", s.length());
+      } else if (s instanceof Manifest.Payload) {
+        Manifest.Payload p = (Manifest.Payload) s;
+        so.put("t", "p").put("n", p.length()).put("key", p.key()).put("dtype", p.dtype());
+        so.set("chunks", chunks(p.chunks()));
+      } else {
+        Manifest.Deflated d = (Manifest.Deflated) s;
+        so.put("t", "d").put("n", d.length()).put("level", d.level());
+        ArrayNode flushes = so.putArray("flush");
+        for (long f : d.flushPoints()) {
+          flushes.add(f);
+        }
+        so.set("inner", layout(d.inner()));
+      }
+    }
+    o.set("opaque", chunks(l.opaqueChunks()));
+    return o;
+  }
+
+  private static ArrayNode chunks(List<Manifest.ChunkRef> refs) {
+    ArrayNode a = JSON.createArrayNode();
+    for (Manifest.ChunkRef c : refs) {
+      a.addArray().add(c.id().hex()).add(c.length());
+    }
+    return a;
+  }
+
+  /** Decodes a manifest, checking magic, version, length and checksum. */
+  public static Manifest decode(byte[] data, Digest name) throws CorruptObjectException {
+    String what = "Manifest " + name.hex();
+    if (data.length < 13 || !java.util.Arrays.equals(data, 0, 4, MAGIC, 0, 4)) {
+      throw new CorruptObjectException(what + " is corrupt: bad magic or too short");
+    }
+    int version = data[4] & 0xFF;
+    if (version > VERSION) {
+      throw new CorruptObjectException(
+          what
+              + " was written by a newer modelstash (manifest format "
+              + version
+              + " > "
+              + VERSION
+              + "); upgrade modelstash");
+    }
+    ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
+    long length = b.getInt(5) & 0xFFFFFFFFL;
+    if (length > MAX_JSON || 9 + length + 4 != data.length) {
+      throw new CorruptObjectException(
+          what + " is corrupt: expected " + (9 + length + 4) + " bytes, actual " + data.length);
+    }
+    CRC32C crc = new CRC32C();
+    crc.update(data, 0, data.length - 4);
+    int stored = b.getInt(data.length - 4);
+    if ((int) crc.getValue() != stored) {
+      throw new CorruptObjectException(what + " is corrupt: checksum mismatch");
+    }
+    try {
+      JsonNode root = JSON.readTree(new String(data, 9, (int) length, StandardCharsets.UTF_8));
+      JsonNode file = root.required("file");
+      Map<String, String> params = new LinkedHashMap<>();
+      for (Map.Entry<String, JsonNode> e : root.required("params").properties()) {
+        params.put(e.getKey(), e.getValue().asText());
+      }
+      Map<String, Double> metrics = new LinkedHashMap<>();
+      for (Map.Entry<String, JsonNode> e : root.required("metrics").properties()) {
+        metrics.put(e.getKey(), e.getValue().asDouble());
+      }
+      List<Manifest.TensorEntry> tensors = new ArrayList<>();
+      for (JsonNode t : root.required("tensors")) {
+        JsonNode shape = t.required("shape");
+        long[] dims = new long[shape.size()];
+        for (int i = 0; i < dims.length; i++) {
+          dims[i] = shape.get(i).asLong();
+        }
+        tensors.add(
+            new Manifest.TensorEntry(
+                t.required("name").asText(),
+                t.required("dtype").asText(),
+                dims,
+                t.required("nbytes").asLong()));
+      }
+      return new Manifest(
+          ModelPath.parse(root.required("path").asText()),
+          root.required("put_id").asText(),
+          Instant.parse(root.required("created_at").asText()),
+          Digest.parse(file.required("sha256").asText()),
+          file.required("size").asLong(),
+          Optional.ofNullable(file.get("name")).map(JsonNode::asText),
+          Optional.ofNullable(root.get("note")).map(JsonNode::asText),
+          params,
+          metrics,
+          tensors,
+          layout(root.required("layout")));
+    } catch (JsonProcessingException | RuntimeException e) {
+      throw new CorruptObjectException(what + " is corrupt: " + e.getMessage());
+    }
+  }
+
+  private static Manifest.Layout layout(JsonNode o) {
+    List<Manifest.Segment> segments = new ArrayList<>();
+    for (JsonNode s : o.required("segments")) {
+      String t = s.required("t").asText();
+      long n = s.required("n").asLong();
+      switch (t) {
+        case "o":
+          segments.add(new Manifest.Opaque(n));
+          break;
+        case "p":
+          segments.add(
+              new Manifest.Payload(
+                  n,
+                  s.required("key").asText(),
+                  s.required("dtype").asText(),
+                  refs(s.required("chunks"))));
+          break;
+        case "d":
+          segments.add(
+              new Manifest.Deflated(
+                  n,
+                  s.required("level").asInt(),
+                  longs(s.required("flush")),
+                  layout(s.required("inner"))));
+          break;
+        default:
+          throw new IllegalArgumentException("unknown segment type '" + t + "'");
+      }
+    }
+    return new Manifest.Layout(o.required("format").asText(), segments, refs(o.required("opaque")));
+  }
+
+  private static long[] longs(JsonNode a) {
+    long[] out = new long[a.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = a.get(i).asLong();
+    }
+    return out;
+  }
+
+  private static List<Manifest.ChunkRef> refs(JsonNode a) {
+    List<Manifest.ChunkRef> out = new ArrayList<>(a.size());
+    for (JsonNode c : a) {
+      out.add(new Manifest.ChunkRef(Digest.parse(c.get(0).asText()), c.get(1).asInt()));
+    }
+    return out;
+  }
+}
