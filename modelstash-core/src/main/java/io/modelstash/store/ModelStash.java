@@ -44,7 +44,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.LongConsumer;
@@ -218,10 +220,11 @@ public final class ModelStash implements Closeable {
     } catch (FormatException e) {
       decomposition = Decomposition.opaque(Checkpoints.RAW, src);
     }
-    List<Manifest.TensorEntry> tensors = tensorTable(src);
+    Map<String, String> tensorOfKey = new HashMap<>();
+    List<Manifest.TensorEntry> tensors = tensorTable(src, tensorOfKey);
     Engine.Written written;
     try (Decomposition d = decomposition) {
-      written = engine.write(d);
+      written = engine.write(d, tensorOfKey);
     }
     Manifest manifest =
         new Manifest(
@@ -261,15 +264,18 @@ public final class ModelStash implements Closeable {
   }
 
   /** The tensor table for {@code show}, when the weights-only reader accepts the file. */
-  private List<Manifest.TensorEntry> tensorTable(ByteSource src) {
+  private List<Manifest.TensorEntry> tensorTable(ByteSource src, Map<String, String> tensorOfKey) {
     List<Manifest.TensorEntry> out = new ArrayList<>();
     try (Checkpoint c = Checkpoints.read(src, dir.resolve("tmp"))) {
       for (Tensor t : c.tensors()) {
         out.add(new Manifest.TensorEntry(t.name(), t.dtype().torchName(), t.shape(), t.nbytes()));
+        tensorOfKey.putIfAbsent(t.storage().key(), t.name());
       }
       return out;
     } catch (IOException | RuntimeException e) {
       // a file the reader refuses is still stored, just without a tensor table
+      tensorOfKey.clear();
+      tensorOfKey.clear();
       return List.of();
     }
   }

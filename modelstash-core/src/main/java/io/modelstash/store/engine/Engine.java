@@ -11,6 +11,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -47,15 +48,24 @@ public final class Engine implements Closeable {
     this.pool = Executors.newFixedThreadPool(threads, factory);
   }
 
-  /** Chunks and writes a decomposed file; returns its layout. */
-  public Written write(Decomposition d) throws IOException {
+  /**
+   * Chunks and writes a decomposed file; returns its layout. {@code tensorOfKey} names the first
+   * tensor viewing each storage key, when the file could be read.
+   */
+  public Written write(Decomposition d, Map<String, String> tensorOfKey) throws IOException {
     ChunkWriter writer = new ChunkWriter(blobs, catalog, codec, pool, 4 * threads);
     Manifest.Layout layout;
     try {
-      layout = new Ingest(writer).layout(d);
-    } finally {
-      writer.finish();
+      layout = new Ingest(writer, tensorOfKey).layout(d);
+    } catch (IOException | RuntimeException e) {
+      try {
+        writer.finish();
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
     }
+    writer.finish();
     return new Written(layout, writer.referenced(), writer.storedBytesAdded());
   }
 

@@ -14,6 +14,8 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * Turns a {@link Decomposition} into a manifest {@link Manifest.Layout}, handing every chunk to a
@@ -27,10 +29,15 @@ final class Ingest {
   static final long SMALL_PAYLOAD = 16 << 10;
 
   private final ChunkWriter writer;
+  private final Map<String, String> tensorOfKey;
   private final Chunker opaqueChunker = Chunker.contentDefined();
 
-  Ingest(ChunkWriter writer) {
+  /**
+   * @param tensorOfKey storage key → name of the first tensor viewing it (empty if unknown)
+   */
+  Ingest(ChunkWriter writer, Map<String, String> tensorOfKey) {
     this.writer = writer;
+    this.tensorOfKey = tensorOfKey;
   }
 
   Manifest.Layout layout(Decomposition d) throws IOException {
@@ -42,7 +49,11 @@ final class Ingest {
         Segment.Payload p = (Segment.Payload) s;
         segments.add(
             new Manifest.Payload(
-                p.length(), p.key(), p.dtype().torchName(), payloadChunks(src, p)));
+                p.length(),
+                p.key(),
+                Optional.ofNullable(tensorOfKey.get(p.key())),
+                p.dtype().torchName(),
+                payloadChunks(src, p)));
       } else if (s instanceof Segment.Deflated) {
         Segment.Deflated df = (Segment.Deflated) s;
         segments.add(

@@ -101,10 +101,16 @@ public record Manifest(
   /** The next {@code length} bytes of the level's opaque stream. */
   public record Opaque(long length) implements Segment {}
 
-  /** A tensor payload stored as its own chunks, element-aligned. */
-  public record Payload(long length, String key, String dtype, List<ChunkRef> chunks)
+  /**
+   * A tensor payload stored as its own chunks, element-aligned. {@code key} is the storage key (or
+   * safetensors name); {@code tensor} the name of the first tensor that views it, when the file
+   * could be read, which is how a later version finds the matching payload to delta against.
+   */
+  public record Payload(
+      long length, String key, Optional<String> tensor, String dtype, List<ChunkRef> chunks)
       implements Segment {
     public Payload {
+      Objects.requireNonNull(tensor, "tensor");
       chunks = List.copyOf(chunks);
       long n = 0;
       for (ChunkRef c : chunks) {

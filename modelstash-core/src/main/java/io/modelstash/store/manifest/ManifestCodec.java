@@ -88,6 +88,7 @@ public final class ManifestCodec {
       } else if (s instanceof Manifest.Payload) {
         Manifest.Payload p = (Manifest.Payload) s;
         so.put("t", "p").put("n", p.length()).put("key", p.key()).put("dtype", p.dtype());
+        p.tensor().ifPresent(name -> so.put("tensor", name));
         so.set("chunks", chunks(p.chunks()));
       } else {
         Manifest.Deflated d = (Manifest.Deflated) s;
@@ -195,6 +196,7 @@ public final class ManifestCodec {
               new Manifest.Payload(
                   n,
                   s.required("key").asText(),
+                  Optional.ofNullable(s.get("tensor")).map(JsonNode::asText),
                   s.required("dtype").asText(),
                   refs(s.required("chunks"))));
           break;
