@@ -132,7 +132,12 @@ public final class PickleScanner {
       op = in.u8("an opcode");
       switch (op) {
         case PROTO -> in.u8("PROTO");
-        case FRAME -> in.i64le("FRAME length");
+        case FRAME -> {
+          long n = in.i64le("FRAME length");
+          if (n < 0 || n > in.buf.length - in.pos) {
+            throw corrupt("FRAME of " + Long.toUnsignedString(n) + " bytes runs past the end");
+          }
+        }
         case STOP -> {
           pop();
           return in.pos;

@@ -520,13 +520,13 @@ public final class WeightsOnlyUnpickler {
   // ---------------------------------------------------------------- STOP
 
   private Loaded stop() throws FormatException {
-    Object result = pop();
-    ensureBuilt(result);
     if (pending > 0) {
       throw corrupt(
           "Object created by NEWOBJ was not initialized by BUILD; the pickle data is likely"
               + " corrupt or malicious");
     }
+    Object result = pop();
+    ensureBuilt(result);
     if (Structural.height(result, limits.maxDepth()) > limits.maxDepth()) {
       throw fail(
           "containers nested more than " + limits.maxDepth() + " deep",
