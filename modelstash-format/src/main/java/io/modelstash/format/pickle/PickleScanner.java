@@ -94,11 +94,12 @@ public final class PickleScanner {
       return new ScanResult(s.result(), end);
     } catch (RuntimeException e) {
       throw new FormatException(
-          "Cannot scan pickle: invalid value at offset "
-              + s.in.opStart
-              + ": "
-              + e.getMessage()
-              + " (the pickle is corrupt)",
+          PickleInput.oneLine(
+              "Cannot scan pickle: invalid value at offset "
+                  + s.in.opStart
+                  + ": "
+                  + e.getMessage()
+                  + " (the pickle is corrupt)"),
           e);
     }
   }

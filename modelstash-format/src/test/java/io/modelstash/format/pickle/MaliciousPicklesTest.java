@@ -92,6 +92,15 @@ class MaliciousPicklesTest {
   }
 
   @Test
+  void manySmallObjectsHitTheMemoryBudget() {
+    byte[] lists = Pickle.proto2().raw(repeat(']', 100_000)).stop().bytes();
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> WeightsOnlyUnpickler.loadAt(lists, 0, Limits.defaults(), 1 << 20))
+        .isInstanceOf(FormatException.class)
+        .hasMessageContaining("would take more than 1 MiB");
+  }
+
+  @Test
   void hugeDeclaredLengthsDoNotAllocate() {
     assertThat(refusal(Pickle.proto2().op('X').le(0xFFFFFFFFL, 4).ascii("abc")))
         .contains("BINUNICODE needs 4294967295 bytes, only 3 left");
