@@ -31,13 +31,34 @@ final class PickleInput {
     this.buf = buf;
     this.start = start;
     this.end = buf.length;
-    this.cap = start + maxBytes;
+    this.cap = maxBytes > Long.MAX_VALUE - start ? Long.MAX_VALUE : start + maxBytes;
     this.action = action;
     this.pos = start;
   }
 
   FormatException fail(String reason, String hint) {
-    return new FormatException("Cannot " + action + ": " + reason + " (" + hint + ")");
+    return new FormatException(oneLine("Cannot " + action + ": " + reason + " (" + hint + ")"));
+  }
+
+  /**
+   * Escapes control characters (text from the input can contain newlines) and shortens very long
+   * messages, so that every error stays one readable line.
+   */
+  static String oneLine(String message) {
+    StringBuilder sb = new StringBuilder(Math.min(message.length(), 1100));
+    for (int i = 0; i < message.length(); i++) {
+      if (sb.length() >= 1000) {
+        sb.append("...");
+        break;
+      }
+      char c = message.charAt(i);
+      if (c < 0x20 || c == 0x7F) {
+        sb.append(String.format("\\x%02x", (int) c));
+      } else {
+        sb.append(c);
+      }
+    }
+    return sb.toString();
   }
 
   /** Checks that {@code n} more bytes exist, then returns their offset and skips them. */

@@ -94,11 +94,12 @@ public final class PickleScanner {
       return new ScanResult(s.result(), end);
     } catch (RuntimeException e) {
       throw new FormatException(
-          "Cannot scan pickle: invalid value at offset "
-              + s.in.opStart
-              + ": "
-              + e.getMessage()
-              + " (the pickle is corrupt)",
+          PickleInput.oneLine(
+              "Cannot scan pickle: invalid value at offset "
+                  + s.in.opStart
+                  + ": "
+                  + e.getMessage()
+                  + " (the pickle is corrupt)"),
           e);
     }
   }
@@ -132,7 +133,12 @@ public final class PickleScanner {
       op = in.u8("an opcode");
       switch (op) {
         case PROTO -> in.u8("PROTO");
-        case FRAME -> in.i64le("FRAME length");
+        case FRAME -> {
+          long n = in.i64le("FRAME length");
+          if (n < 0 || n > in.buf.length - in.pos) {
+            throw corrupt("FRAME of " + Long.toUnsignedString(n) + " bytes runs past the end");
+          }
+        }
         case STOP -> {
           pop();
           return in.pos;

@@ -109,10 +109,11 @@ public final class WeightsOnlyUnpickler {
   private int pending;
   private int op;
 
-  private WeightsOnlyUnpickler(byte[] data, int offset, Limits limits) throws FormatException {
+  private WeightsOnlyUnpickler(byte[] data, int offset, Limits limits, long memoryBudget)
+      throws FormatException {
     this.in = new PickleInput(data, offset, limits.maxBytes(), "load pickle");
     this.limits = limits;
-    this.memoryBudget = Runtime.getRuntime().maxMemory() / 4;
+    this.memoryBudget = memoryBudget;
   }
 
   /** Reads a whole {@code data.pkl}-style pickle with {@link Limits#defaults()}. */
@@ -130,19 +131,25 @@ public final class WeightsOnlyUnpickler {
    * legacy pre-1.6 format).
    */
   public static Loaded loadAt(byte[] data, int offset, Limits limits) throws FormatException {
+    return loadAt(data, offset, limits, Runtime.getRuntime().maxMemory() / 4);
+  }
+
+  static Loaded loadAt(byte[] data, int offset, Limits limits, long memoryBudget)
+      throws FormatException {
     Objects.requireNonNull(data, "data");
     Objects.requireNonNull(limits, "limits");
-    WeightsOnlyUnpickler u = new WeightsOnlyUnpickler(data, offset, limits);
+    WeightsOnlyUnpickler u = new WeightsOnlyUnpickler(data, offset, limits, memoryBudget);
     try {
       return u.run();
     } catch (RuntimeException e) {
       // A model constructor or exact arithmetic refused a value the checks above let through.
       throw new FormatException(
-          "Cannot load pickle: invalid value at offset "
-              + u.in.opStart
-              + ": "
-              + e.getMessage()
-              + " (the pickle is corrupt or hostile)",
+          PickleInput.oneLine(
+              "Cannot load pickle: invalid value at offset "
+                  + u.in.opStart
+                  + ": "
+                  + e.getMessage()
+                  + " (the pickle is corrupt or hostile)"),
           e);
     }
   }
@@ -381,22 +388,24 @@ public final class WeightsOnlyUnpickler {
   private String binunicode() throws FormatException {
     long n = in.u32("BINUNICODE length");
     int p = in.take(n, "BINUNICODE");
+    charge(null, 40 + 2 * n);
     String s = Utf8.decode(in.buf, p, (int) n, true);
     if (s == null) {
       throw corrupt("BINUNICODE string is not valid UTF-8");
     }
-    return charge(s, 40 + 2 * n);
+    return s;
   }
 
   private String shortBinstring() throws FormatException {
     int n = in.u8("SHORT_BINSTRING length");
     int p = in.take(n, "SHORT_BINSTRING");
     // torch.load decodes Python 2 str with encoding='utf-8' (strict).
+    charge(null, 40 + 2 * n);
     String s = Utf8.decode(in.buf, p, n, false);
     if (s == null) {
       throw corrupt("SHORT_BINSTRING is not valid UTF-8");
     }
-    return charge(s, 40 + 2 * n);
+    return s;
   }
 
   // ---------------------------------------------------------------- GLOBAL
@@ -409,9 +418,10 @@ public final class WeightsOnlyUnpickler {
     Object value = Allowlist.BLOCKED_MODULES.contains(mapped[0]) ? null : Allowlist.lookup(full);
     if (value == null) {
       throw new FormatException(
-          "Cannot load pickle: global '"
-              + printable(full)
-              + "' is not allowed (modelstash never executes code from a file)");
+          PickleInput.oneLine(
+              "Cannot load pickle: global '"
+                  + full
+                  + "' is not allowed (modelstash never executes code from a file)"));
     }
     return value;
   }
@@ -520,13 +530,13 @@ public final class WeightsOnlyUnpickler {
   // ---------------------------------------------------------------- STOP
 
   private Loaded stop() throws FormatException {
-    Object result = pop();
-    ensureBuilt(result);
     if (pending > 0) {
       throw corrupt(
           "Object created by NEWOBJ was not initialized by BUILD; the pickle data is likely"
               + " corrupt or malicious");
     }
+    Object result = pop();
+    ensureBuilt(result);
     if (Structural.height(result, limits.maxDepth()) > limits.maxDepth()) {
       throw fail(
           "containers nested more than " + limits.maxDepth() + " deep",
