@@ -442,33 +442,13 @@ public final class ModelStash implements Closeable {
   }
 
   @Override
+  @SuppressWarnings("try") // the resources are only there to be closed
   public void close() throws IOException {
-    IOException failure = null;
-    try {
-      engine.close();
-    } catch (IOException e) {
-      failure = e;
-    }
-    try {
-      catalog.close();
-    } catch (IOException e) {
-      if (failure == null) {
-        failure = e;
-      } else {
-        failure.addSuppressed(e);
-      }
-    }
-    try {
-      blobs.close();
-    } catch (IOException e) {
-      if (failure == null) {
-        failure = e;
-      } else {
-        failure.addSuppressed(e);
-      }
-    }
-    if (failure != null) {
-      throw failure;
+    // closed in reverse order: the engine's workers first, then the catalog, then the blobs
+    try (BlobStore b = blobs;
+        Catalog c = catalog;
+        Engine e = engine) {
+      // nothing else to do: try-with-resources closes all three and keeps later failures
     }
   }
 }
