@@ -16,7 +16,8 @@ import io.modelstash.store.blob.CorruptObjectException;
  *   <li>{@code decode} never returns an array whose length is not {@code rawLength}, and on
  *       malformed input throws {@link CorruptObjectException} (never another exception). It need
  *       not detect every corruption: the chunk object's CRC-32C and SHA-256 do that.
- *   <li>{@code decode} allocates at most about {@code rawLength} bytes beyond its input.
+ *   <li>{@code decode} allocates at most about twice {@code rawLength} bytes beyond its input (a
+ *       byte-grouped payload needs its streams and the result at once).
  *   <li>Ids are stable forever: a new codec takes a new id, never a used one.
  * </ul>
  *

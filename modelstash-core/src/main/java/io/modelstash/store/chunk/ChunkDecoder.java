@@ -2,6 +2,7 @@ package io.modelstash.store.chunk;
 
 import io.modelstash.store.blob.CorruptObjectException;
 import io.modelstash.store.name.Digest;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Optional;
@@ -12,7 +13,9 @@ import java.util.zip.CRC32C;
  *
  * <p>{@link #decode} returns the raw bytes only if every check passes, including that their SHA-256
  * is the chunk's expected name; otherwise it throws {@link CorruptObjectException} whose message
- * names the chunk.
+ * names the chunk. A delta chunk needs its base: {@link #decode(byte[], Digest, BaseLoader)}
+ * fetches it, and the base's own integrity is covered by the final SHA-256 check, since a wrong
+ * base cannot yield the expected bytes.
  */
 public final class ChunkDecoder {
 
@@ -31,34 +34,98 @@ public final class ChunkDecoder {
   }
 
   /**
-   * Decodes the chunk object {@code object}, which must hold the chunk named {@code expected}.
+   * Decodes the chunk object {@code object}, which must hold the chunk named {@code expected} and
+   * must not be a delta.
    *
-   * @throws CorruptObjectException if the object fails any check
+   * @throws CorruptObjectException if the object fails any check, or is a delta (which needs {@link
+   *     #decode(byte[], Digest, BaseLoader)})
    */
   public byte[] decode(byte[] object, Digest expected) throws CorruptObjectException {
     ChunkHeader h = header(object, expected);
     if (h.base().isPresent()) {
+      checkKnownDeltaCodec(h, expected);
+      throw new CorruptObjectException(
+          "Chunk "
+              + expected
+              + " is a delta against chunk "
+              + h.base().get()
+              + " and cannot be decoded without it (decode it with a BaseLoader)");
+    }
+    return decodePlain(object, h, expected);
+  }
+
+  /**
+   * Decodes the chunk object {@code object}, which must hold the chunk named {@code expected}; if
+   * it is a delta, fetches its base through {@code bases}.
+   *
+   * @throws CorruptObjectException if the object fails any check, or the base has the wrong length
+   * @throws IOException if {@code bases} fails
+   */
+  public byte[] decode(byte[] object, Digest expected, BaseLoader bases) throws IOException {
+    ChunkHeader h = header(object, expected);
+    if (h.base().isEmpty()) {
+      return decodePlain(object, h, expected);
+    }
+    DeltaCodec codec = checkKnownDeltaCodec(h, expected);
+    byte[] base = bases.load(h.base().get());
+    byte[] raw;
+    try {
+      raw = codec.decode(payload(object, h), base, h.rawLength());
+    } catch (CorruptObjectException e) {
+      throw new CorruptObjectException(
+          "Chunk " + expected + " is corrupt: " + e.getMessage() + " (base " + h.base().get() + ")",
+          e);
+    }
+    return check(raw, h, expected, codec.name());
+  }
+
+  private DeltaCodec checkKnownDeltaCodec(ChunkHeader h, Digest expected)
+      throws CorruptObjectException {
+    Optional<DeltaCodec> codec = codecs.deltaById(h.codecId());
+    if (codec.isPresent()) {
+      return codec.get();
+    }
+    if (codecs.byId(h.codecId()).isPresent()) {
       throw corrupt(
           expected, "codec " + h.codecId() + " does not use a base chunk, but one is set");
     }
+    throw unknownCodec(h, expected);
+  }
+
+  private byte[] decodePlain(byte[] object, ChunkHeader h, Digest expected)
+      throws CorruptObjectException {
     Optional<ChunkCodec> codec = codecs.byId(h.codecId());
     if (codec.isEmpty()) {
-      throw corrupt(
-          expected,
-          "unknown codec id " + h.codecId() + " (it may have been written by a newer modelstash)");
+      if (codecs.deltaById(h.codecId()).isPresent()) {
+        throw corrupt(
+            expected, "codec " + h.codecId() + " is a delta codec, but no base chunk is set");
+      }
+      throw unknownCodec(h, expected);
     }
-    byte[] payload =
-        Arrays.copyOfRange(object, h.payloadOffset(), h.payloadOffset() + h.encodedLength());
     byte[] raw;
     try {
-      raw = codec.get().decode(payload, h.rawLength());
+      raw = codec.get().decode(payload(object, h), h.rawLength());
     } catch (CorruptObjectException e) {
       throw new CorruptObjectException("Chunk " + expected + " is corrupt: " + e.getMessage(), e);
     }
+    return check(raw, h, expected, codec.get().name());
+  }
+
+  private static byte[] payload(byte[] object, ChunkHeader h) {
+    return Arrays.copyOfRange(object, h.payloadOffset(), h.payloadOffset() + h.encodedLength());
+  }
+
+  private static CorruptObjectException unknownCodec(ChunkHeader h, Digest expected) {
+    return corrupt(
+        expected,
+        "unknown codec id " + h.codecId() + " (it may have been written by a newer modelstash)");
+  }
+
+  private static byte[] check(byte[] raw, ChunkHeader h, Digest expected, String codecName)
+      throws CorruptObjectException {
     if (raw.length != h.rawLength()) {
       throw corrupt(
-          expected,
-          codec.get().name() + " decoded " + raw.length + " bytes, expected " + h.rawLength());
+          expected, codecName + " decoded " + raw.length + " bytes, expected " + h.rawLength());
     }
     Digest actual = Digest.of(raw);
     if (!actual.equals(expected)) {

@@ -2,12 +2,62 @@ package io.modelstash.store.chunk;
 
 import io.modelstash.store.name.Digest;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.zip.CRC32C;
 
 /** Frames raw chunk bytes as a chunk object (layout in {@code package-info}). Stateless. */
 public final class ChunkEncoder {
 
   private ChunkEncoder() {}
+
+  /**
+   * A base chunk to delta-encode against: the same tensor's chunk in an earlier version, with the
+   * same length and element type.
+   *
+   * @param id the SHA-256 of {@code raw}, i.e. the base chunk's name
+   * @param raw the base chunk's raw bytes (copied)
+   * @param standalone whether the base chunk is stored standalone (not as a delta itself); delta
+   *     depth is at most 1, so the encoders refuse a base that is not
+   */
+  public record Base(Digest id, byte[] raw, boolean standalone) {
+
+    /** Checks for nulls and copies {@code raw}. */
+    public Base {
+      Objects.requireNonNull(id, "id");
+      raw = raw.clone();
+    }
+
+    /** A base named by the SHA-256 of {@code raw}. */
+    public static Base of(byte[] raw, boolean standalone) {
+      return new Base(Digest.of(raw), raw, standalone);
+    }
+
+    /** A copy of the base's raw bytes. */
+    @Override
+    public byte[] raw() {
+      return raw.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Base
+          && ((Base) o).id.equals(id)
+          && ((Base) o).standalone == standalone
+          && Arrays.equals(((Base) o).raw, raw);
+    }
+
+    @Override
+    public int hashCode() {
+      return id.hashCode() * 31 + Boolean.hashCode(standalone);
+    }
+
+    @Override
+    public String toString() {
+      return "Base[" + id + ", " + raw.length + " bytes" + (standalone ? "" : ", a delta") + "]";
+    }
+  }
 
   /**
    * Encodes {@code raw} with {@code codec}, or stores it unencoded when the codec's payload is not
@@ -17,6 +67,64 @@ public final class ChunkEncoder {
    *     ChunkFormat#MAX_RAW_LENGTH}
    */
   public static EncodedChunk encode(byte[] raw, ChunkCodec codec) {
+    checkLength(raw);
+    Digest id = Digest.of(raw);
+    ChunkCodec used = codec;
+    byte[] payload = codec.id() == StoredCodec.ID ? raw : codec.encode(raw);
+    if (payload.length >= raw.length) {
+      used = StoredCodec.INSTANCE;
+      payload = raw;
+    }
+    return frame(id, used.id(), raw.length, payload, Optional.empty());
+  }
+
+  /**
+   * Encodes {@code raw} as a delta against {@code base} with {@code codec}, or stores it unencoded
+   * (with no base) when the delta and the base digest it needs are not smaller than {@code raw}.
+   *
+   * @throws IllegalArgumentException if {@code raw} is too long, the base has another length, or
+   *     the base is not {@linkplain Base#standalone() standalone}
+   */
+  public static EncodedChunk encodeDelta(byte[] raw, DeltaCodec codec, Base base) {
+    checkLength(raw);
+    checkBase(raw, base);
+    byte[] payload = codec.encode(raw, base.raw);
+    Digest id = Digest.of(raw);
+    if (payload.length + Digest.BYTES >= raw.length) {
+      return frame(id, StoredCodec.ID, raw.length, raw, Optional.empty());
+    }
+    return frame(id, codec.id(), raw.length, payload, Optional.of(base.id()));
+  }
+
+  /**
+   * Encodes {@code raw} with whichever codec makes it smallest among plain zstd, byte grouping
+   * (floating-point types only) and, when a base is given, the XOR and subtract deltas against it
+   * (each charged the 32 bytes of the base digest it adds to the header); stores it unencoded if
+   * none makes it smaller. A chunk refers to the base only if a delta was chosen.
+   *
+   * <p>To keep ingest fast, large chunks are not encoded every way: each candidate encodes an
+   * evenly spread sample of the chunk, and only the best (and the runner-up, if its estimate is
+   * within a few percent) encodes the whole chunk. The result may thus be slightly larger than the
+   * best possible, never incorrect.
+   *
+   * @param type what the bytes hold; it only steers the choice
+   * @param base a standalone base chunk of the same length, if a delta is allowed
+   * @throws IllegalArgumentException if {@code raw} is too long, or the base has another length or
+   *     is not standalone
+   */
+  public static EncodedChunk encodeBest(byte[] raw, ElementType type, Optional<Base> base) {
+    checkLength(raw);
+    base.ifPresent(b -> checkBase(raw, b));
+    CodecSelector.Choice c = CodecSelector.choose(raw, type, base.map(b -> b.raw).orElse(null));
+    Digest id = Digest.of(raw);
+    if (c.cost() >= raw.length) {
+      return frame(id, StoredCodec.ID, raw.length, raw, Optional.empty());
+    }
+    Optional<Digest> baseId = c.delta() ? Optional.of(base.orElseThrow().id()) : Optional.empty();
+    return frame(id, c.codecId(), raw.length, c.payload(), baseId);
+  }
+
+  private static void checkLength(byte[] raw) {
     if (raw.length > ChunkFormat.MAX_RAW_LENGTH) {
       throw new IllegalArgumentException(
           "Cannot encode a chunk of "
@@ -25,29 +133,44 @@ public final class ChunkEncoder {
               + ChunkFormat.MAX_RAW_LENGTH
               + " are allowed (use smaller chunks)");
     }
-    Digest id = Digest.of(raw);
-    ChunkCodec used = codec;
-    byte[] payload = codec.id() == StoredCodec.ID ? raw : codec.encode(raw);
-    if (payload.length >= raw.length) {
-      used = StoredCodec.INSTANCE;
-      payload = raw;
-    }
-    return new EncodedChunk(id, used.id(), raw.length, frame(used.id(), raw.length, payload));
   }
 
-  private static byte[] frame(int codecId, int rawLength, byte[] payload) {
-    int total = ChunkFormat.HEADER_LENGTH + payload.length + ChunkFormat.FOOTER_LENGTH;
+  private static void checkBase(byte[] raw, Base base) {
+    if (!base.standalone()) {
+      throw new IllegalArgumentException(
+          "Cannot delta-encode against chunk "
+              + base.id()
+              + ": it is itself stored as a delta (delta depth is at most 1; use its base or no"
+              + " base)");
+    }
+    if (base.raw.length != raw.length) {
+      throw new IllegalArgumentException(
+          "Cannot delta-encode a chunk of "
+              + raw.length
+              + " bytes against chunk "
+              + base.id()
+              + " of "
+              + base.raw.length
+              + " bytes (a base must have the same length)");
+    }
+  }
+
+  private static EncodedChunk frame(
+      Digest id, int codecId, int rawLength, byte[] payload, Optional<Digest> base) {
+    int header = ChunkFormat.HEADER_LENGTH + (base.isPresent() ? Digest.BYTES : 0);
+    int total = header + payload.length + ChunkFormat.FOOTER_LENGTH;
     ByteBuffer out = ByteBuffer.allocate(total);
     out.putInt(ChunkFormat.MAGIC);
     out.put((byte) ChunkFormat.VERSION);
     out.put((byte) codecId);
-    out.put((byte) 0);
+    out.put((byte) (base.isPresent() ? ChunkFormat.FLAG_BASE : 0));
     out.putLong(rawLength);
     out.putLong(payload.length);
+    base.ifPresent(b -> out.put(b.toBytes()));
     out.put(payload);
     CRC32C crc = new CRC32C();
     crc.update(out.array(), 0, out.position());
     out.putInt((int) crc.getValue());
-    return out.array();
+    return new EncodedChunk(id, codecId, rawLength, base, out.array());
   }
 }

@@ -18,6 +18,21 @@ public final class ChunkFormat {
   /** Flag bit: a base digest follows the fixed header. */
   public static final int FLAG_BASE = 1;
 
+  /** Codec id: the payload is the raw bytes ({@link StoredCodec}). */
+  public static final int CODEC_STORED = 0;
+
+  /** Codec id: one zstd frame ({@link ZstdCodec}). */
+  public static final int CODEC_ZSTD = 1;
+
+  /** Codec id: byte-grouped streams ({@link ByteGroupingCodec}); new in version 1, see history. */
+  public static final int CODEC_BYTE_GROUPING = 2;
+
+  /** Codec id: XOR delta against a base chunk, byte-grouped ({@link XorDeltaCodec}). */
+  public static final int CODEC_XOR_DELTA = 3;
+
+  /** Codec id: subtract delta against a base chunk, byte-grouped ({@link SubtractDeltaCodec}). */
+  public static final int CODEC_SUBTRACT_DELTA = 4;
+
   /**
    * Largest raw length a chunk may have (64 MiB). Chunkers stay far below it; readers refuse larger
    * declared lengths before allocating.

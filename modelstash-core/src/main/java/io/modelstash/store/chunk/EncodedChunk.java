@@ -5,6 +5,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.Optional;
 
 /**
  * A chunk framed as a self-describing object, ready for a blob store. Immutable: the object bytes
@@ -15,12 +16,14 @@ public final class EncodedChunk {
   private final Digest id;
   private final int codecId;
   private final int rawLength;
+  private final Optional<Digest> base;
   private final byte[] object;
 
-  EncodedChunk(Digest id, int codecId, int rawLength, byte[] object) {
+  EncodedChunk(Digest id, int codecId, int rawLength, Optional<Digest> base, byte[] object) {
     this.id = id;
     this.codecId = codecId;
     this.rawLength = rawLength;
+    this.base = base;
     this.object = object;
   }
 
@@ -32,6 +35,14 @@ public final class EncodedChunk {
   /** The codec that encoded the payload. */
   public int codecId() {
     return codecId;
+  }
+
+  /**
+   * The base chunk this chunk is a delta against, if it is one. Reading this chunk needs the base,
+   * so a store must keep the base as long as this chunk is kept.
+   */
+  public Optional<Digest> base() {
+    return base;
   }
 
   /** Length of the raw bytes. */
@@ -65,6 +76,7 @@ public final class EncodedChunk {
         + id
         + ", codec "
         + codecId
+        + base.map(b -> " against " + b).orElse("")
         + ", "
         + rawLength
         + " -> "

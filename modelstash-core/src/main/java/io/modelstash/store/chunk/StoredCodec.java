@@ -6,7 +6,7 @@ import io.modelstash.store.blob.CorruptObjectException;
 public final class StoredCodec implements ChunkCodec {
 
   /** This codec's id. */
-  public static final int ID = 0;
+  public static final int ID = ChunkFormat.CODEC_STORED;
 
   /** The one instance. */
   public static final StoredCodec INSTANCE = new StoredCodec();

@@ -7,7 +7,7 @@ import io.modelstash.store.blob.CorruptObjectException;
 public final class ZstdCodec implements ChunkCodec {
 
   /** This codec's id. */
-  public static final int ID = 1;
+  public static final int ID = ChunkFormat.CODEC_ZSTD;
 
   /** The level used unless another is configured: fast, and within a few percent of level 9. */
   public static final int DEFAULT_LEVEL = 3;

@@ -128,6 +128,10 @@ class ChunkObjectTest {
     base[6] = 1;
     assertThatThrownBy(() -> DECODER.decode(refooter(base), id))
         .isInstanceOf(CorruptObjectException.class);
+    byte[] delta = ChunkEncoder.encode(new byte[100], ZSTD).toByteArray();
+    delta[5] = (byte) XorDeltaCodec.ID;
+    assertThatThrownBy(() -> DECODER.decode(refooter(delta), id))
+        .hasMessageContaining("codec 3 is a delta codec, but no base chunk is set");
   }
 
   @Test
@@ -158,10 +162,46 @@ class ChunkObjectTest {
     ChunkCodecRegistry r = ChunkCodecRegistry.standard();
     assertThat(r.byId(0)).containsSame(StoredCodec.INSTANCE);
     assertThat(r.byId(1)).get().isInstanceOf(ZstdCodec.class);
-    assertThat(r.byId(2)).isEmpty();
+    assertThat(r.byId(2)).get().isInstanceOf(ByteGroupingCodec.class);
+    assertThat(r.byId(3)).isEmpty();
+    assertThat(r.deltaById(3)).get().isInstanceOf(XorDeltaCodec.class);
+    assertThat(r.deltaById(4)).get().isInstanceOf(SubtractDeltaCodec.class);
+    assertThat(r.deltaById(2)).isEmpty();
+    assertThat(r.byId(5)).isEmpty();
+    assertThat(r.codecs()).hasSize(3);
+    assertThat(r.deltaCodecs()).hasSize(2);
     ZstdCodec strong = new ZstdCodec(19);
     assertThat(r.with(strong).byId(1)).containsSame(strong);
     assertThat(r.byId(1)).get().isNotSameAs(strong);
+    // One id space: a plain codec replaces a delta codec of the same id, and back.
+    ChunkCodecRegistry replaced = r.with(plainWithId(3));
+    assertThat(replaced.deltaById(3)).isEmpty();
+    assertThat(replaced.byId(3)).isPresent();
+    assertThat(replaced.with(new XorDeltaCodec(ElementType.FLOAT32)).byId(3)).isEmpty();
+  }
+
+  private static ChunkCodec plainWithId(int id) {
+    return new ChunkCodec() {
+      @Override
+      public int id() {
+        return id;
+      }
+
+      @Override
+      public String name() {
+        return "test";
+      }
+
+      @Override
+      public byte[] encode(byte[] raw) {
+        return raw.clone();
+      }
+
+      @Override
+      public byte[] decode(byte[] payload, int rawLength) {
+        return payload.clone();
+      }
+    };
   }
 
   @Test

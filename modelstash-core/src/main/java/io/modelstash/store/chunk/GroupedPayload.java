@@ -1,0 +1,249 @@
+package io.modelstash.store.chunk;
+
+import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdCompressCtx;
+import com.github.luben.zstd.ZstdException;
+import io.modelstash.store.blob.CorruptObjectException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+
+/**
+ * The payload shared by the byte-grouping and delta codecs (layout in {@code package-info}): a
+ * small header, one independently coded stream per byte position of the unit, then the tail bytes
+ * that do not fill a whole unit, verbatim.
+ *
+ * <p>Each stream is zstd-compressed on its own and kept raw when that does not make it smaller, so
+ * a near-random mantissa stream costs its length plus five bytes and nothing more.
+ */
+final class GroupedPayload {
+
+  /** Stream method: the stream's bytes as they are. */
+  static final int RAW = 0;
+
+  /** Stream method: one zstd frame. */
+  static final int ZSTD = 1;
+
+  /** Flag bit: units were rotated left by one bit before grouping. */
+  static final int FLAG_ROTATED = 1;
+
+  private static final int FIXED = 2;
+  private static final int PER_STREAM = 5;
+
+  /** Every third byte is enough to tell a random stream from a skewed one. */
+  private static final int SAMPLE_STEP = 3;
+
+  private GroupedPayload() {}
+
+  /** Length of the header for units of {@code width} bytes. */
+  static int headerLength(int width) {
+    return FIXED + PER_STREAM * width;
+  }
+
+  /** Encodes {@code raw} (combined with {@code base} by {@code t}) as a grouped payload. */
+  static byte[] encode(byte[] raw, byte[] base, int width, Transform t, boolean rotate) {
+    int n = raw.length / width;
+    int tail = raw.length - n * width;
+    boolean rotated = rotate && width > 1;
+    byte[] grouped = new byte[n * width];
+    ByteGrouping.split(raw, base, width, n, t, rotated, grouped);
+    int header = headerLength(width);
+    byte[] out = new byte[header + width * boundPerStream(n) + tail];
+    out[0] = (byte) width;
+    out[1] = (byte) (rotated ? FLAG_ROTATED : 0);
+    ByteBuffer h = ByteBuffer.wrap(out);
+    int at = header;
+    try (ZstdCompressCtx ctx = streamContext()) {
+      for (int s = 0; s < width; s++) {
+        int len = compressible(grouped, s * n, n) ? compress(ctx, grouped, s * n, n, out, at) : -1;
+        int method = ZSTD;
+        if (len < 0) {
+          method = RAW;
+          len = n;
+          System.arraycopy(grouped, s * n, out, at, n);
+        }
+        out[FIXED + PER_STREAM * s] = (byte) method;
+        h.putInt(FIXED + PER_STREAM * s + 1, len);
+        at += len;
+      }
+    }
+    System.arraycopy(raw, n * width, out, at, tail);
+    return Arrays.copyOf(out, at + tail);
+  }
+
+  private static int boundPerStream(int n) {
+    return (int) Math.min(Integer.MAX_VALUE / 16, Math.max(n, Zstd.compressBound(n)));
+  }
+
+  /**
+   * A zstd context tuned for the streams: level 1 with the double-fast strategy and a minimum match
+   * of 7, which keeps short, costly matches out of exponent streams and leaves their bytes to the
+   * literal Huffman coder; measured smaller and about as fast as levels 1 to 3 with their own
+   * settings.
+   */
+  private static ZstdCompressCtx streamContext() {
+    ZstdCompressCtx ctx = new ZstdCompressCtx();
+    ctx.setLevel(1);
+    ctx.setStrategy(2);
+    ctx.setMinMatch(7);
+    return ctx;
+  }
+
+  /**
+   * Whether a stream is worth giving to zstd: not if a sample's order-0 entropy is within 1.25% of
+   * 8 bits per byte, where zstd's Huffman stage gives up anyway (it needs a gain of about 1.6%).
+   * Skipping the near-random mantissa streams is what makes encoding fast; it only forgoes long
+   * repeats inside such a stream, which the plain-zstd candidate of the selector still catches.
+   */
+  private static boolean compressible(byte[] b, int off, int n) {
+    if (n < 64) {
+      return n > 0;
+    }
+    int[] counts = new int[256];
+    Entropy.histogram(b, off, n, SAMPLE_STEP, counts);
+    long sampled = (n + SAMPLE_STEP - 1) / SAMPLE_STEP;
+    return Entropy.bits(counts, sampled) < 7.9 * sampled;
+  }
+
+  /** zstd-compresses a stream into {@code out} at {@code at}; -1 if that does not shrink it. */
+  private static int compress(ZstdCompressCtx ctx, byte[] src, int off, int n, byte[] out, int at) {
+    int len;
+    try {
+      len = ctx.compressByteArray(out, at, out.length - at, src, off, n);
+    } catch (ZstdException e) {
+      return -1;
+    }
+    return len < n ? len : -1;
+  }
+
+  /**
+   * Decodes a grouped payload, combining with {@code base} by {@code t}.
+   *
+   * @throws CorruptObjectException if the payload is malformed or does not yield {@code rawLength}
+   *     bytes
+   */
+  static byte[] decode(byte[] payload, byte[] base, int rawLength, Transform t)
+      throws CorruptObjectException {
+    Layout l = parse(payload, rawLength);
+    byte[] grouped = new byte[l.n * l.width];
+    l.streams(payload, grouped);
+    byte[] raw = new byte[rawLength];
+    ByteGrouping.merge(grouped, base, l.width, l.n, t, l.rotated, raw);
+    System.arraycopy(payload, l.tailOffset, raw, l.n * l.width, rawLength - l.n * l.width);
+    return raw;
+  }
+
+  /** Checks the header of {@code payload} and returns where everything is. */
+  static Layout parse(byte[] payload, int rawLength) throws CorruptObjectException {
+    if (payload.length < FIXED) {
+      throw new CorruptObjectException(
+          "grouped payload has " + payload.length + " bytes, less than its fixed header");
+    }
+    int width = payload[0] & 0xff;
+    if (width != 1 && width != 2 && width != 4 && width != 8) {
+      throw new CorruptObjectException(
+          "grouped payload has unit width " + width + " at offset 0, expected 1, 2, 4 or 8");
+    }
+    int flags = payload[1] & 0xff;
+    if ((flags & ~FLAG_ROTATED) != 0 || (width == 1 && flags != 0)) {
+      throw new CorruptObjectException(
+          String.format("grouped payload has unknown flags %02x at offset 1", flags));
+    }
+    int header = headerLength(width);
+    if (payload.length < header) {
+      throw new CorruptObjectException(
+          "grouped payload has "
+              + payload.length
+              + " bytes, less than its "
+              + header
+              + "-byte header");
+    }
+    int n = rawLength / width;
+    int tail = rawLength - n * width;
+    ByteBuffer h = ByteBuffer.wrap(payload);
+    int[] methods = new int[width];
+    int[] offsets = new int[width];
+    int[] lengths = new int[width];
+    long at = header;
+    for (int s = 0; s < width; s++) {
+      int d = FIXED + PER_STREAM * s;
+      methods[s] = payload[d] & 0xff;
+      long len = h.getInt(d + 1) & 0xffffffffL;
+      if (methods[s] != RAW && methods[s] != ZSTD) {
+        throw new CorruptObjectException(
+            "stream " + s + " has unknown method " + methods[s] + " at offset " + d);
+      }
+      if (methods[s] == RAW && len != n) {
+        throw new CorruptObjectException(
+            "raw stream " + s + " has " + len + " bytes, expected " + n);
+      }
+      offsets[s] = (int) Math.min(at, Integer.MAX_VALUE);
+      lengths[s] = (int) Math.min(len, Integer.MAX_VALUE);
+      at += len;
+    }
+    if (at + tail != payload.length) {
+      throw new CorruptObjectException(
+          "grouped payload has "
+              + payload.length
+              + " bytes, its header accounts for "
+              + (at + tail));
+    }
+    return new Layout(width, (flags & FLAG_ROTATED) != 0, n, methods, offsets, lengths, (int) at);
+  }
+
+  /** Where the parts of a checked payload are. */
+  static final class Layout {
+    final int width;
+    final boolean rotated;
+    final int n;
+    final int[] methods;
+    final int[] offsets;
+    final int[] lengths;
+    final int tailOffset;
+
+    Layout(
+        int width,
+        boolean rotated,
+        int n,
+        int[] methods,
+        int[] offsets,
+        int[] lengths,
+        int tailOffset) {
+      this.width = width;
+      this.rotated = rotated;
+      this.n = n;
+      this.methods = methods;
+      this.offsets = offsets;
+      this.lengths = lengths;
+      this.tailOffset = tailOffset;
+    }
+
+    /** Decodes every stream into {@code grouped} (stream {@code s} at {@code s * n}). */
+    void streams(byte[] payload, byte[] grouped) throws CorruptObjectException {
+      for (int s = 0; s < width; s++) {
+        stream(payload, s, grouped, s * n);
+      }
+    }
+
+    /** Decodes stream {@code s} into {@code out} at {@code at}. */
+    void stream(byte[] payload, int s, byte[] out, int at) throws CorruptObjectException {
+      if (methods[s] == RAW) {
+        System.arraycopy(payload, offsets[s], out, at, n);
+        return;
+      }
+      long got;
+      try {
+        got = Zstd.decompressByteArray(out, at, n, payload, offsets[s], lengths[s]);
+      } catch (RuntimeException e) {
+        throw new CorruptObjectException("zstd stream " + s + " is invalid: " + e.getMessage(), e);
+      }
+      if (Zstd.isError(got)) {
+        throw new CorruptObjectException(
+            "zstd stream " + s + " is invalid: " + Zstd.getErrorName(got));
+      }
+      if (got != n) {
+        throw new CorruptObjectException(
+            "zstd stream " + s + " decodes to " + got + " bytes, expected " + n);
+      }
+    }
+  }
+}

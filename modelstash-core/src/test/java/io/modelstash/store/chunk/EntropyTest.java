@@ -1,0 +1,91 @@
+package io.modelstash.store.chunk;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.modelstash.store.blob.CorruptObjectException;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class EntropyTest {
+
+  @Test
+  void measuresKnownDistributions() {
+    assertThat(Entropy.bits(new byte[0])).isZero();
+    assertThat(Entropy.bits(new byte[1000])).isZero();
+    byte[] two = new byte[1000];
+    for (int i = 0; i < two.length; i += 2) {
+      two[i] = 1;
+    }
+    assertThat(Entropy.bits(two)).isCloseTo(1000, within(1e-6));
+    byte[] all = new byte[256 * 10];
+    for (int i = 0; i < all.length; i++) {
+      all[i] = (byte) i;
+    }
+    assertThat(Entropy.bits(all)).isCloseTo(8 * all.length, within(1e-6));
+    // p = 1/4, 3/4: H = 0.8113 bits per symbol
+    byte[] skewed = new byte[400];
+    for (int i = 0; i < 100; i++) {
+      skewed[i] = 9;
+    }
+    assertThat(Entropy.bits(skewed)).isCloseTo(400 * 0.811278, within(1e-3));
+    assertThat(Entropy.bits(skewed, 100, 300)).isZero();
+  }
+
+  @Test
+  void refusesRangesOutsideTheArray() {
+    assertThatThrownBy(() -> Entropy.bits(new byte[10], 5, 6))
+        .isInstanceOf(IndexOutOfBoundsException.class);
+    assertThatThrownBy(() -> Entropy.bits(new byte[10], -1, 2))
+        .isInstanceOf(IndexOutOfBoundsException.class);
+  }
+
+  @Test
+  void reportsTheStreamsOfAGroupedChunk() throws CorruptObjectException {
+    byte[] raw = FloatData.gaussian(4, 50_000, 3, 0.02, 1);
+    EncodedChunk c = ChunkEncoder.encode(raw, new ByteGroupingCodec(ElementType.FLOAT32));
+    List<Entropy.Stream> streams = Entropy.streams(c.toByteArray(), c.id());
+    assertThat(streams).hasSize(5);
+    int stored = 0;
+    for (Entropy.Stream s : streams) {
+      assertThat(s.bits()).isBetween(0.0, 8.0 * s.length());
+      stored += s.storedLength();
+    }
+    assertThat(streams.get(4).length()).as("the tail").isEqualTo(3);
+    int payload = c.objectLength() - 27;
+    assertThat(stored).isEqualTo(payload - (2 + 5 * 4));
+    // The mantissa bytes are near random, the exponent byte is not.
+    assertThat(streams.get(0).bits() / streams.get(0).length()).isGreaterThan(7.9);
+    assertThat(streams.get(3).bits() / streams.get(3).length()).isLessThan(4);
+    assertThat(streams.get(3).storedLength() * 8.0)
+        .isGreaterThanOrEqualTo(streams.get(3).bits() * 0.99);
+  }
+
+  @Test
+  void reportsDeltaStreamsWithoutTheBase() throws CorruptObjectException {
+    byte[] base = FloatData.gaussian(4, 50_000, 0, 0.02, 2);
+    EncodedChunk c =
+        ChunkEncoder.encodeBest(
+            FloatData.nudged(base, 4, 0.1, 3),
+            ElementType.FLOAT32,
+            Optional.of(ChunkEncoder.Base.of(base, true)));
+    assertThat(c.base()).isPresent();
+    List<Entropy.Stream> streams = Entropy.streams(c.toByteArray(), c.id());
+    assertThat(streams).hasSize(4);
+    double total = streams.stream().mapToDouble(Entropy.Stream::bits).sum();
+    assertThat(total / 8).isLessThan(base.length * 0.3);
+  }
+
+  @Test
+  void reportsPlainChunksAsOneStream() throws CorruptObjectException {
+    byte[] raw = new byte[5000];
+    raw[7] = 1;
+    EncodedChunk c = ChunkEncoder.encode(raw, new ZstdCodec());
+    List<Entropy.Stream> streams = Entropy.streams(c.toByteArray(), c.id());
+    assertThat(streams).hasSize(1);
+    assertThat(streams.get(0).length()).isEqualTo(5000);
+    assertThat(streams.get(0).bits()).isCloseTo(Entropy.bits(raw), within(1e-9));
+  }
+}

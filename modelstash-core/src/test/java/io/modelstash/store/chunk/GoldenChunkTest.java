@@ -1,0 +1,71 @@
+package io.modelstash.store.chunk;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.modelstash.store.name.Digest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Chunk objects written by earlier code (format version 1, codecs 0 to 4; see {@link GoldenChunks})
+ * still decode to the bytes they name.
+ */
+class GoldenChunkTest {
+
+  record Golden(String name, int codecId, Digest id) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  private static byte[] resource(String name) throws IOException {
+    try (InputStream in = GoldenChunkTest.class.getResourceAsStream("golden/" + name)) {
+      assertThat(in).as("resource golden/%s", name).isNotNull();
+      return in.readAllBytes();
+    }
+  }
+
+  static List<Golden> goldens() throws IOException {
+    List<Golden> out = new ArrayList<>();
+    String index = new String(resource("index.txt"), StandardCharsets.UTF_8);
+    for (String line : index.lines().collect(Collectors.toList())) {
+      String[] f = line.split(" ");
+      out.add(new Golden(f[0], Integer.parseInt(f[1]), Digest.parse(f[2])));
+    }
+    return out;
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("goldens")
+  void decodes(Golden g) throws IOException {
+    byte[] object = resource(g.name() + ".msck");
+    ChunkHeader h = ChunkDecoder.standard().header(object, g.id());
+    assertThat(h.version()).isEqualTo(1);
+    assertThat(h.codecId()).isEqualTo(g.codecId());
+    byte[] raw =
+        ChunkDecoder.standard()
+            .decode(
+                object,
+                g.id(),
+                d -> {
+                  byte[] base = resource(g.name() + ".base");
+                  assertThat(Digest.of(base)).isEqualTo(d);
+                  return base;
+                });
+    assertThat(Digest.of(raw)).isEqualTo(g.id());
+  }
+
+  @Test
+  void everyCodecIsCovered() throws IOException {
+    assertThat(goldens().stream().map(Golden::codecId).distinct().sorted())
+        .containsExactly(0, 1, 2, 3, 4);
+  }
+}

@@ -1,0 +1,74 @@
+package io.modelstash.store.chunk;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Optional;
+
+/**
+ * Writes the checked-in chunk objects that {@link GoldenChunkTest} decodes, one per codec and a few
+ * widths, so a change that breaks reading what earlier versions wrote fails a test. Run once per
+ * format change with the resources directory as argument; never overwrite files a release wrote.
+ */
+public final class GoldenChunks {
+
+  private GoldenChunks() {}
+
+  public static void main(String[] args) throws IOException {
+    Path dir = Paths.get(args[0]);
+    Files.createDirectories(dir);
+    StringBuilder index = new StringBuilder();
+    byte[] f32 = FloatData.mixed(4, 300, 3, 1);
+    byte[] f32b = FloatData.nudged(f32, 4, 0.2, 2);
+    byte[] bf16 = FloatData.gaussian(2, 700, 1, 0.02, 3);
+    byte[] bf16b = FloatData.nudged(bf16, 2, 0.3, 4);
+    byte[] f64 = FloatData.gaussian(8, 200, 0, 1.0, 5);
+    index.append(write(dir, "stored", ChunkEncoder.encode(f32, StoredCodec.INSTANCE), null));
+    index.append(write(dir, "zstd", ChunkEncoder.encode(new byte[3000], new ZstdCodec()), null));
+    index.append(
+        write(dir, "bytegroup-f32-rotated", ChunkEncoder.encode(f32b, group(4, true)), null));
+    index.append(write(dir, "bytegroup-bf16", ChunkEncoder.encode(bf16, group(2, false)), null));
+    index.append(write(dir, "bytegroup-f64", ChunkEncoder.encode(f64, group(8, false)), null));
+    index.append(
+        write(
+            dir,
+            "xor-f32",
+            ChunkEncoder.encodeDelta(
+                f32b,
+                new XorDeltaCodec(ElementType.FLOAT32, false),
+                ChunkEncoder.Base.of(f32, true)),
+            f32));
+    index.append(
+        write(
+            dir,
+            "subtract-f32-rotated",
+            ChunkEncoder.encodeDelta(
+                f32b,
+                new SubtractDeltaCodec(ElementType.FLOAT32, true),
+                ChunkEncoder.Base.of(f32, true)),
+            f32));
+    index.append(
+        write(
+            dir,
+            "best-bf16",
+            ChunkEncoder.encodeBest(
+                bf16b, ElementType.FLOAT16, Optional.of(ChunkEncoder.Base.of(bf16, true))),
+            bf16));
+    Files.writeString(dir.resolve("index.txt"), index.toString(), StandardCharsets.UTF_8);
+  }
+
+  private static ByteGroupingCodec group(int width, boolean rotate) {
+    return new ByteGroupingCodec(new ElementType(width, true, false), rotate);
+  }
+
+  private static String write(Path dir, String name, EncodedChunk c, byte[] base)
+      throws IOException {
+    Files.write(dir.resolve(name + ".msck"), c.toByteArray());
+    if (base != null) {
+      Files.write(dir.resolve(name + ".base"), base);
+    }
+    return name + " " + c.codecId() + " " + c.id() + "\n";
+  }
+}
