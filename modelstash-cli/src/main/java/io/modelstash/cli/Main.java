@@ -42,6 +42,16 @@ import picocli.CommandLine.Option;
       CommandLine.HelpCommand.class
     })
 public final class Main {
+  /**
+   * sqlite-jdbc logs a stack trace when another JVM removed a stale copy of its native library
+   * first, which is harmless and not the user's business; kept in a field so the setting stays.
+   */
+  private static final java.util.logging.Logger SQLITE_LOADER =
+      java.util.logging.Logger.getLogger("org.sqlite.SQLiteJDBCLoader");
+
+  static {
+    SQLITE_LOADER.setLevel(java.util.logging.Level.OFF);
+  }
 
   @Option(
       names = "--store",

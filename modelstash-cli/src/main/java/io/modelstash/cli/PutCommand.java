@@ -7,6 +7,7 @@ import io.modelstash.store.PutOptions;
 import io.modelstash.store.PutResult;
 import io.modelstash.store.name.AliasName;
 import io.modelstash.store.name.ModelPath;
+import io.modelstash.store.name.Ref;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -48,6 +49,14 @@ final class PutCommand extends StoreCommand {
               + " are read as such.")
   Path metaFile;
 
+  @Option(
+      names = "--base",
+      paramLabel = "REF",
+      description =
+          "Store tensors as deltas against this version (e.g. the pretrained model of a"
+              + " fine-tune); default: the latest version of PATH.")
+  String base;
+
   @Option(names = "--json", description = "Print the result as JSON.")
   boolean json;
 
@@ -78,9 +87,10 @@ final class PutCommand extends StoreCommand {
       n = Optional.of(note);
     }
     Optional<AliasName> alias = Optional.ofNullable(tag).map(AliasName::of);
+    Optional<Ref> baseRef = Optional.ofNullable(base).map(StoreCommand::ref);
     PutResult r;
     if (file.equals("-")) {
-      PutOptions options = new PutOptions(p, m, n, alias, Optional.empty());
+      PutOptions options = new PutOptions(p, m, n, alias, Optional.empty(), baseRef);
       r = stash.put(modelPath, System.in, options);
     } else {
       Path f = Path.of(file);
@@ -94,7 +104,7 @@ final class PutCommand extends StoreCommand {
       if (!java.nio.file.Files.isReadable(f)) {
         throw new UserException(ExitCode.IO, "Cannot read " + f + ": permission denied");
       }
-      PutOptions options = new PutOptions(p, m, n, alias, Optional.empty());
+      PutOptions options = new PutOptions(p, m, n, alias, Optional.empty(), baseRef);
       try (Progress progress = Progress.bytes("put", 2 * java.nio.file.Files.size(f))) {
         r = stash.put(modelPath, f, options, progress);
       }

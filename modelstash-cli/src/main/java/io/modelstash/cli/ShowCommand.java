@@ -22,6 +22,11 @@ final class ShowCommand extends StoreCommand {
   @Option(names = "--tensors", description = "Also list the tensors of the saved file.")
   boolean tensors;
 
+  @Option(
+      names = "--chunks",
+      description = "Also list the chunks: what each holds, its codec, size and delta base.")
+  boolean chunks;
+
   @Option(names = "--json", description = "Print JSON.")
   boolean json;
 
@@ -29,6 +34,7 @@ final class ShowCommand extends StoreCommand {
   int run(ModelStash stash) throws IOException {
     VersionInfo v = stash.resolve(ref(ref));
     Manifest m = tensors ? stash.manifest(v) : null;
+    List<ModelStash.ChunkUse> uses = chunks ? stash.chunks(v) : List.of();
     if (json) {
       Map<String, Object> doc = new LinkedHashMap<>(Output.version(v));
       if (m != null) {
@@ -42,6 +48,21 @@ final class ShowCommand extends StoreCommand {
           ts.add(e);
         }
         doc.put("tensors", ts);
+      }
+      if (chunks) {
+        List<Map<String, Object>> cs = new ArrayList<>();
+        for (ModelStash.ChunkUse c : uses) {
+          Map<String, Object> e = new LinkedHashMap<>();
+          e.put("segment", c.segment());
+          e.put("dtype", c.dtype());
+          e.put("id", c.id().hex());
+          e.put("raw_bytes", c.rawLength());
+          e.put("stored_bytes", c.storedSize());
+          e.put("codec", Codecs.name(c.codec()));
+          e.put("base", c.base().map(b -> b.hex()).orElse(null));
+          cs.add(e);
+        }
+        doc.put("chunks", cs);
       }
       Output.json(out(), doc);
       return ExitCode.OK;
@@ -79,6 +100,24 @@ final class ShowCommand extends StoreCommand {
         }
         Table.print(out, rows, new boolean[] {false, false, false, true});
       }
+    }
+    if (chunks) {
+      out.println();
+      List<String[]> rows = new ArrayList<>();
+      rows.add(new String[] {"HOLDS", "DTYPE", "CHUNK", "RAW", "STORED", "CODEC", "BASE"});
+      for (ModelStash.ChunkUse c : uses) {
+        rows.add(
+            new String[] {
+              c.segment(),
+              c.dtype(),
+              c.id().shortHex(12),
+              Long.toString(c.rawLength()),
+              Long.toString(c.storedSize()),
+              Codecs.name(c.codec()),
+              c.base().map(b -> b.shortHex(12)).orElse("-")
+            });
+      }
+      Table.print(out, rows, new boolean[] {false, false, false, true, true, false, false});
     }
     return ExitCode.OK;
   }

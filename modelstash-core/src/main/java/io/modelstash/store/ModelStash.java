@@ -20,7 +20,6 @@ import io.modelstash.store.catalog.TagResult;
 import io.modelstash.store.catalog.VersionInfo;
 import io.modelstash.store.catalog.sqlite.SqliteCatalog;
 import io.modelstash.store.chunk.ChunkDecoder;
-import io.modelstash.store.chunk.ZstdCodec;
 import io.modelstash.store.engine.Engine;
 import io.modelstash.store.manifest.Manifest;
 import io.modelstash.store.manifest.ManifestCodec;
@@ -76,7 +75,7 @@ public final class ModelStash implements Closeable {
     this.dir = dir;
     this.catalog = catalog;
     this.blobs = blobs;
-    this.engine = new Engine(blobs, catalog, new ZstdCodec(), ChunkDecoder.standard());
+    this.engine = new Engine(blobs, catalog, ChunkDecoder.standard());
   }
 
   /** Opens the store in {@code dir}, creating it if it does not exist yet. */
@@ -222,9 +221,10 @@ public final class ModelStash implements Closeable {
     }
     Map<String, String> tensorOfKey = new HashMap<>();
     List<Manifest.TensorEntry> tensors = tensorTable(src, tensorOfKey);
+    Optional<Manifest.Layout> base = baseLayout(path, options);
     Engine.Written written;
     try (Decomposition d = decomposition) {
-      written = engine.write(d, tensorOfKey);
+      written = engine.write(d, tensorOfKey, base);
     }
     Manifest manifest =
         new Manifest(
@@ -263,7 +263,33 @@ public final class ModelStash implements Closeable {
     return new PutResult(id, sha, src.size(), added, written.layout().format());
   }
 
-  /** The tensor table for {@code show}, when the weights-only reader accepts the file. */
+  /** The layout to delta against: the named base, else the latest version of the path. */
+  private Optional<Manifest.Layout> baseLayout(ModelPath path, PutOptions options)
+      throws IOException {
+    Optional<VersionInfo> base;
+    if (options.base().isPresent()) {
+      base = Optional.of(resolve(options.base().get()));
+    } else {
+      base = catalog.resolve(Ref.latest(path));
+    }
+    if (base.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(manifest(base.get()).layout());
+    } catch (StoreException e) {
+      if (options.base().isPresent()) {
+        throw e;
+      }
+      // an unreadable previous version only costs the delta saving
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * The tensor table for {@code show}, when the weights-only reader accepts the file; fills {@code
+   * tensorOfKey} with the first tensor name viewing each storage.
+   */
   private List<Manifest.TensorEntry> tensorTable(ByteSource src, Map<String, String> tensorOfKey) {
     List<Manifest.TensorEntry> out = new ArrayList<>();
     try (Checkpoint c = Checkpoints.read(src, dir.resolve("tmp"))) {
@@ -406,6 +432,55 @@ public final class ModelStash implements Closeable {
               + actual.hex()
               + ")");
     }
+  }
+
+  /**
+   * One chunk a version uses, as {@code show --chunks} prints it: where it sits (the opaque stream,
+   * or a tensor payload), how it is encoded, and its delta base if any.
+   */
+  public record ChunkUse(
+      String segment,
+      String dtype,
+      Digest id,
+      int rawLength,
+      long storedSize,
+      int codec,
+      Optional<Digest> base) {}
+
+  /** The chunks of a version, in file order (opaque chunks of each level first). */
+  public List<ChunkUse> chunks(VersionInfo v) throws IOException {
+    List<ChunkUse> out = new ArrayList<>();
+    addChunks(manifest(v).layout(), "", out);
+    return out;
+  }
+
+  private void addChunks(Manifest.Layout layout, String level, List<ChunkUse> out)
+      throws IOException {
+    for (Manifest.ChunkRef c : layout.opaqueChunks()) {
+      out.add(use(level + "(opaque)", "-", c));
+    }
+    for (Manifest.Segment s : layout.segments()) {
+      if (s instanceof Manifest.Payload) {
+        Manifest.Payload p = (Manifest.Payload) s;
+        for (Manifest.ChunkRef c : p.chunks()) {
+          out.add(use(level + p.tensor().orElse("storage " + p.key()), p.dtype(), c));
+        }
+      } else if (s instanceof Manifest.Deflated) {
+        addChunks(((Manifest.Deflated) s).inner(), level + "(gzip)/", out);
+      }
+    }
+  }
+
+  private ChunkUse use(String segment, String dtype, Manifest.ChunkRef c) throws IOException {
+    Optional<io.modelstash.store.catalog.ChunkRecord> r = catalog.chunkInfo(c.id());
+    return new ChunkUse(
+        segment,
+        dtype,
+        c.id(),
+        c.length(),
+        r.map(x -> x.info().encodedSize()).orElse(-1L),
+        r.map(x -> x.info().codec()).orElse(-1),
+        r.flatMap(x -> x.info().base()));
   }
 
   public List<VersionInfo> log(ModelPath path) throws IOException {

@@ -1,6 +1,7 @@
 package io.modelstash.store;
 
 import io.modelstash.store.name.AliasName;
+import io.modelstash.store.name.Ref;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -8,14 +9,25 @@ import java.util.TreeMap;
 
 /**
  * What a put records beside the file: parameters (text), metrics (numbers), a note, an alias to
- * point at the new version, and the file's original name.
+ * point at the new version, and the file's original name; and which version to store deltas against
+ * ({@code base}; by default the latest version of the same path).
  */
 public record PutOptions(
     Map<String, String> params,
     Map<String, Double> metrics,
     Optional<String> note,
     Optional<AliasName> tag,
-    Optional<String> originalFileName) {
+    Optional<String> originalFileName,
+    Optional<Ref> base) {
+
+  public PutOptions(
+      Map<String, String> params,
+      Map<String, Double> metrics,
+      Optional<String> note,
+      Optional<AliasName> tag,
+      Optional<String> originalFileName) {
+    this(params, metrics, note, tag, originalFileName, Optional.empty());
+  }
 
   public PutOptions {
     params = Map.copyOf(new TreeMap<>(params));
@@ -23,6 +35,7 @@ public record PutOptions(
     Objects.requireNonNull(note, "note");
     Objects.requireNonNull(tag, "tag");
     Objects.requireNonNull(originalFileName, "originalFileName");
+    Objects.requireNonNull(base, "base");
   }
 
   public static PutOptions none() {
@@ -30,6 +43,10 @@ public record PutOptions(
   }
 
   public PutOptions withOriginalFileName(String name) {
-    return new PutOptions(params, metrics, note, tag, Optional.of(name));
+    return new PutOptions(params, metrics, note, tag, Optional.of(name), base);
+  }
+
+  public PutOptions withBase(Ref ref) {
+    return new PutOptions(params, metrics, note, tag, originalFileName, Optional.of(ref));
   }
 }

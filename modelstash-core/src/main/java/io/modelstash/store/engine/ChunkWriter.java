@@ -4,9 +4,11 @@ import io.modelstash.store.blob.BlobKind;
 import io.modelstash.store.blob.BlobStore;
 import io.modelstash.store.catalog.Catalog;
 import io.modelstash.store.catalog.ChunkInfo;
-import io.modelstash.store.chunk.ChunkCodec;
+import io.modelstash.store.catalog.ChunkRecord;
 import io.modelstash.store.chunk.ChunkEncoder;
+import io.modelstash.store.chunk.ElementType;
 import io.modelstash.store.chunk.EncodedChunk;
+import io.modelstash.store.manifest.Manifest;
 import io.modelstash.store.name.Digest;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -14,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -23,12 +26,15 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Encodes and writes the chunks of one put on a thread pool, at most a bounded number in flight so
  * memory stays bounded whatever the file size. Chunks the catalog already records are not written
- * again; every chunk the put references is remembered for the commit.
+ * again. Each new chunk is encoded with the smallest codec, a delta against the matching chunk of
+ * the base version among the candidates; deltas always point at a standalone chunk (the base chunk
+ * itself, or the standalone chunk the base chunk is a delta of), so a read needs at most two
+ * chunks. Every chunk the put references is remembered for the commit.
  */
 final class ChunkWriter {
   private final BlobStore blobs;
   private final Catalog catalog;
-  private final ChunkCodec codec;
+  private final ChunkReader reader;
   private final ExecutorService pool;
   private final Semaphore inFlight;
   private final List<Future<?>> pending = new ArrayList<>();
@@ -37,16 +43,19 @@ final class ChunkWriter {
   private final AtomicLong storedAdded = new AtomicLong();
 
   ChunkWriter(
-      BlobStore blobs, Catalog catalog, ChunkCodec codec, ExecutorService pool, int window) {
+      BlobStore blobs, Catalog catalog, ChunkReader reader, ExecutorService pool, int window) {
     this.blobs = blobs;
     this.catalog = catalog;
-    this.codec = codec;
+    this.reader = reader;
     this.pool = pool;
     this.inFlight = new Semaphore(window);
   }
 
-  /** Queues a chunk; returns its id at once. The array becomes the writer's. */
-  Digest submit(byte[] raw) throws IOException {
+  /**
+   * Queues a chunk, optionally with the chunk of the base version it most likely resembles; returns
+   * its id at once. The array becomes the writer's.
+   */
+  Digest submit(byte[] raw, ElementType type, Optional<Manifest.ChunkRef> base) throws IOException {
     Digest id = Digest.of(raw);
     synchronized (order) {
       if (order.put(id, Boolean.TRUE) != null) {
@@ -63,7 +72,7 @@ final class ChunkWriter {
         pool.submit(
             () -> {
               try {
-                write(id, raw);
+                write(id, raw, type, base);
               } finally {
                 inFlight.release();
               }
@@ -72,17 +81,42 @@ final class ChunkWriter {
     return id;
   }
 
-  private void write(Digest id, byte[] raw) throws IOException {
-    var known = catalog.chunkInfo(id);
+  private void write(Digest id, byte[] raw, ElementType type, Optional<Manifest.ChunkRef> base)
+      throws IOException {
+    Optional<ChunkRecord> known = catalog.chunkInfo(id);
     if (known.isPresent() && blobs.exists(BlobKind.CHUNK, id)) {
       referenced.put(id, known.get().info());
       return;
     }
-    EncodedChunk encoded = ChunkEncoder.encode(raw, codec);
+    EncodedChunk encoded = ChunkEncoder.encodeBest(raw, type, deltaBase(id, raw, base));
     blobs.put(BlobKind.CHUNK, id, encoded.openStream(), encoded.objectLength());
     storedAdded.addAndGet(encoded.objectLength());
     referenced.put(
-        id, new ChunkInfo(id, encoded.objectLength(), encoded.rawLength(), encoded.codecId()));
+        id,
+        new ChunkInfo(
+            id, encoded.objectLength(), encoded.rawLength(), encoded.codecId(), encoded.base()));
+  }
+
+  /** The standalone chunk to delta against, if the base version has a usable one. */
+  private Optional<ChunkEncoder.Base> deltaBase(
+      Digest id, byte[] raw, Optional<Manifest.ChunkRef> base) throws IOException {
+    if (base.isEmpty() || base.get().length() != raw.length || base.get().id().equals(id)) {
+      return Optional.empty();
+    }
+    Optional<ChunkRecord> record = catalog.chunkInfo(base.get().id());
+    if (record.isEmpty()) {
+      return Optional.empty();
+    }
+    Digest standalone = record.get().info().base().orElse(base.get().id());
+    try {
+      byte[] bytes = reader.standalone(standalone);
+      return bytes.length == raw.length
+          ? Optional.of(new ChunkEncoder.Base(standalone, bytes, true))
+          : Optional.empty();
+    } catch (IOException e) {
+      // a base that cannot be read is only a missed saving; the chunk is stored standalone
+      return Optional.empty();
+    }
   }
 
   /** Waits for every queued chunk; rethrows the first failure. */

@@ -4,7 +4,6 @@ import io.modelstash.format.Decomposition;
 import io.modelstash.store.blob.BlobStore;
 import io.modelstash.store.catalog.Catalog;
 import io.modelstash.store.catalog.ChunkInfo;
-import io.modelstash.store.chunk.ChunkCodec;
 import io.modelstash.store.chunk.ChunkDecoder;
 import io.modelstash.store.manifest.Manifest;
 import java.io.Closeable;
@@ -12,6 +11,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -24,19 +24,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Engine implements Closeable {
   private final BlobStore blobs;
   private final Catalog catalog;
-  private final ChunkCodec codec;
-  private final ChunkDecoder decoder;
+  private final ChunkReader reader;
   private final ExecutorService pool;
   private final int threads;
 
   /** What a write produced: the layout, every chunk it references, and the bytes it added. */
   public record Written(Manifest.Layout layout, List<ChunkInfo> chunks, long storedBytesAdded) {}
 
-  public Engine(BlobStore blobs, Catalog catalog, ChunkCodec codec, ChunkDecoder decoder) {
+  public Engine(BlobStore blobs, Catalog catalog, ChunkDecoder decoder) {
     this.blobs = blobs;
     this.catalog = catalog;
-    this.codec = codec;
-    this.decoder = decoder;
+    this.reader = new ChunkReader(blobs, decoder);
     this.threads = Math.max(1, Runtime.getRuntime().availableProcessors());
     AtomicInteger n = new AtomicInteger();
     ThreadFactory factory =
@@ -50,13 +48,17 @@ public final class Engine implements Closeable {
 
   /**
    * Chunks and writes a decomposed file; returns its layout. {@code tensorOfKey} names the first
-   * tensor viewing each storage key, when the file could be read.
+   * tensor viewing each storage key, when the file could be read; payloads that match one of {@code
+   * base}'s (same tensor, dtype and size) may be stored as deltas against it.
    */
-  public Written write(Decomposition d, Map<String, String> tensorOfKey) throws IOException {
-    ChunkWriter writer = new ChunkWriter(blobs, catalog, codec, pool, 4 * threads);
+  public Written write(
+      Decomposition d, Map<String, String> tensorOfKey, Optional<Manifest.Layout> base)
+      throws IOException {
+    ChunkWriter writer = new ChunkWriter(blobs, catalog, reader, pool, 4 * threads);
+    BaseIndex index = base.map(BaseIndex::of).orElse(BaseIndex.EMPTY);
     Manifest.Layout layout;
     try {
-      layout = new Ingest(writer, tensorOfKey).layout(d);
+      layout = new Ingest(writer, tensorOfKey, index).layout(d);
     } catch (IOException | RuntimeException e) {
       try {
         writer.finish();
@@ -71,7 +73,12 @@ public final class Engine implements Closeable {
 
   /** Writes the bytes a layout describes. */
   public void read(Manifest.Layout layout, OutputStream out) throws IOException {
-    new Restore(blobs, decoder, pool, 4 * threads).write(layout, out);
+    new Restore(reader, pool, 4 * threads).write(layout, out);
+  }
+
+  /** Reads and decodes one chunk, checking its SHA-256 (and its base's, for a delta). */
+  public byte[] readChunk(Manifest.ChunkRef ref) throws IOException {
+    return reader.read(ref);
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.modelstash.format.ByteSource;
 import io.modelstash.format.Decomposition;
 import io.modelstash.format.Segment;
 import io.modelstash.store.chunk.Chunker;
+import io.modelstash.store.chunk.ElementType;
 import io.modelstash.store.chunk.FixedSizeChunker;
 import io.modelstash.store.chunk.Span;
 import io.modelstash.store.manifest.Manifest;
@@ -30,14 +31,16 @@ final class Ingest {
 
   private final ChunkWriter writer;
   private final Map<String, String> tensorOfKey;
+  private final BaseIndex base;
   private final Chunker opaqueChunker = Chunker.contentDefined();
 
   /**
    * @param tensorOfKey storage key → name of the first tensor viewing it (empty if unknown)
    */
-  Ingest(ChunkWriter writer, Map<String, String> tensorOfKey) {
+  Ingest(ChunkWriter writer, Map<String, String> tensorOfKey, BaseIndex base) {
     this.writer = writer;
     this.tensorOfKey = tensorOfKey;
+    this.base = base;
   }
 
   Manifest.Layout layout(Decomposition d) throws IOException {
@@ -47,13 +50,13 @@ final class Ingest {
     for (Segment s : d.segments()) {
       if (s instanceof Segment.Payload && s.length() >= SMALL_PAYLOAD) {
         Segment.Payload p = (Segment.Payload) s;
+        Optional<String> tensor = Optional.ofNullable(tensorOfKey.get(p.key()));
+        String dtype = p.dtype().torchName();
+        Optional<List<Manifest.ChunkRef>> baseChunks =
+            base.chunks(BaseIndex.identity(tensor, p.key(), dtype, p.length()));
         segments.add(
             new Manifest.Payload(
-                p.length(),
-                p.key(),
-                Optional.ofNullable(tensorOfKey.get(p.key())),
-                p.dtype().torchName(),
-                payloadChunks(src, p)));
+                p.length(), p.key(), tensor, dtype, payloadChunks(src, p, baseChunks)));
       } else if (s instanceof Segment.Deflated) {
         Segment.Deflated df = (Segment.Deflated) s;
         segments.add(
@@ -66,7 +69,11 @@ final class Ingest {
     List<Manifest.ChunkRef> opaque = new ArrayList<>();
     try (InputStream in = new SequenceInputStream(Collections.enumeration(opaqueParts))) {
       opaqueChunker.split(
-          in, chunk -> opaque.add(new Manifest.ChunkRef(writer.submit(chunk), chunk.length)));
+          in,
+          chunk ->
+              opaque.add(
+                  new Manifest.ChunkRef(
+                      writer.submit(chunk, ElementType.OPAQUE, Optional.empty()), chunk.length)));
     }
     return new Manifest.Layout(d.format(), segments, opaque);
   }
@@ -81,14 +88,21 @@ final class Ingest {
     }
   }
 
-  private List<Manifest.ChunkRef> payloadChunks(ByteSource src, Segment.Payload p)
+  private List<Manifest.ChunkRef> payloadChunks(
+      ByteSource src, Segment.Payload p, Optional<List<Manifest.ChunkRef>> baseChunks)
       throws IOException {
     FixedSizeChunker chunker = Chunker.fixedSize(p.dtype().elementSize());
-    List<Manifest.ChunkRef> refs = new ArrayList<>();
-    for (Span span : chunker.spans(p.length())) {
+    ElementType type = ElementType.of(p.dtype());
+    List<Span> spans = chunker.spans(p.length());
+    List<Manifest.ChunkRef> refs = new ArrayList<>(spans.size());
+    for (int i = 0; i < spans.size(); i++) {
+      Span span = spans.get(i);
       byte[] raw = new byte[span.length()];
       src.readFully(p.offset() + span.offset(), ByteBuffer.wrap(raw));
-      refs.add(new Manifest.ChunkRef(writer.submit(raw), raw.length));
+      int index = i;
+      Optional<Manifest.ChunkRef> baseChunk =
+          baseChunks.filter(b -> b.size() == spans.size()).map(b -> b.get(index));
+      refs.add(new Manifest.ChunkRef(writer.submit(raw, type, baseChunk), raw.length));
     }
     return refs;
   }

@@ -1,12 +1,8 @@
 package io.modelstash.store.engine;
 
 import io.modelstash.format.DeflateWriter;
-import io.modelstash.store.blob.BlobKind;
-import io.modelstash.store.blob.BlobStore;
-import io.modelstash.store.chunk.ChunkDecoder;
 import io.modelstash.store.manifest.Manifest;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.util.ArrayDeque;
@@ -23,14 +19,12 @@ import java.util.concurrent.Future;
  * deflate segments are re-deflated from their rebuilt inner bytes.
  */
 final class Restore {
-  private final BlobStore blobs;
-  private final ChunkDecoder decoder;
+  private final ChunkReader reader;
   private final ExecutorService pool;
   private final int window;
 
-  Restore(BlobStore blobs, ChunkDecoder decoder, ExecutorService pool, int window) {
-    this.blobs = blobs;
-    this.decoder = decoder;
+  Restore(ChunkReader reader, ExecutorService pool, int window) {
+    this.reader = reader;
     this.pool = pool;
     this.window = window;
   }
@@ -71,21 +65,7 @@ final class Restore {
     }
 
     private byte[] fetch(Manifest.ChunkRef ref) throws IOException {
-      byte[] object;
-      try (InputStream in = blobs.open(BlobKind.CHUNK, ref.id())) {
-        object = in.readAllBytes();
-      }
-      byte[] raw = decoder.decode(object, ref.id());
-      if (raw.length != ref.length()) {
-        throw new io.modelstash.store.blob.CorruptObjectException(
-            "Chunk "
-                + ref.id().hex()
-                + " is corrupt: expected "
-                + ref.length()
-                + " bytes, actual "
-                + raw.length);
-      }
-      return raw;
+      return reader.read(ref);
     }
 
     void copy(long length, OutputStream out) throws IOException {

@@ -1,0 +1,47 @@
+package io.modelstash.store.engine;
+
+import io.modelstash.store.manifest.Manifest;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The payloads of a base version, found by what they hold: the tensor name when the file was
+ * readable (else the storage key), the dtype and the byte length. A payload of the new version with
+ * the same identity is the same tensor a little further in training, or fine-tuned, and its chunks
+ * line up one for one with the base's, since both are cut the same way.
+ */
+final class BaseIndex {
+  static final BaseIndex EMPTY = new BaseIndex();
+
+  private final Map<String, List<Manifest.ChunkRef>> payloads = new HashMap<>();
+
+  private BaseIndex() {}
+
+  static BaseIndex of(Manifest.Layout layout) {
+    BaseIndex index = new BaseIndex();
+    index.add(layout);
+    return index;
+  }
+
+  private void add(Manifest.Layout layout) {
+    for (Manifest.Segment s : layout.segments()) {
+      if (s instanceof Manifest.Payload) {
+        Manifest.Payload p = (Manifest.Payload) s;
+        payloads.putIfAbsent(identity(p.tensor(), p.key(), p.dtype(), p.length()), p.chunks());
+      } else if (s instanceof Manifest.Deflated) {
+        add(((Manifest.Deflated) s).inner());
+      }
+    }
+  }
+
+  static String identity(Optional<String> tensor, String key, String dtype, long length) {
+    return tensor.map(t -> "t:" + t).orElse("k:" + key) + "|" + dtype + "|" + length;
+  }
+
+  /** The base chunks of the payload with this identity, if the base has one. */
+  Optional<List<Manifest.ChunkRef>> chunks(String identity) {
+    return Optional.ofNullable(payloads.get(identity));
+  }
+}

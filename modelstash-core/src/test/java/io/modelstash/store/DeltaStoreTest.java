@@ -1,0 +1,159 @@
+package io.modelstash.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.modelstash.format.DType;
+import io.modelstash.format.safetensors.SafetensorsWriter;
+import io.modelstash.store.catalog.VersionInfo;
+import io.modelstash.store.chunk.ChunkFormat;
+import io.modelstash.store.name.Digest;
+import io.modelstash.store.name.ModelPath;
+import io.modelstash.store.name.Ref;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Deltas across versions: a training history stores later versions as deltas against the one
+ * before, a fine-tune against the base named with {@code --base}, every delta points at a
+ * standalone chunk, and every version restores byte for byte.
+ */
+class DeltaStoreTest {
+  @TempDir Path dir;
+
+  /** Weights of a few tensors; each step adds small noise, like an optimizer step. */
+  private static final class Weights {
+    final Map<String, float[]> tensors = new java.util.LinkedHashMap<>();
+    final Random random;
+
+    Weights(long seed) {
+      random = new Random(seed);
+      for (int t = 0; t < 3; t++) {
+        float[] v = new float[1 << 19];
+        for (int i = 0; i < v.length; i++) {
+          v[i] = (float) random.nextGaussian() * 0.02f;
+        }
+        tensors.put("layer" + t + ".weight", v);
+      }
+    }
+
+    void step(float scale, Set<String> frozen) {
+      for (Map.Entry<String, float[]> e : tensors.entrySet()) {
+        if (frozen.contains(e.getKey())) {
+          continue;
+        }
+        float[] v = e.getValue();
+        for (int i = 0; i < v.length; i++) {
+          v[i] += (float) random.nextGaussian() * scale;
+        }
+      }
+    }
+
+    Path save(Path file) throws IOException {
+      List<SafetensorsWriter.Entry> entries = new ArrayList<>();
+      for (Map.Entry<String, float[]> e : tensors.entrySet()) {
+        float[] v = e.getValue().clone();
+        entries.add(
+            new SafetensorsWriter.Entry(
+                e.getKey(),
+                DType.FLOAT32,
+                new long[] {v.length},
+                out -> {
+                  ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+                  b.asFloatBuffer().put(v);
+                  out.write(b.array());
+                }));
+      }
+      try (OutputStream out = Files.newOutputStream(file)) {
+        SafetensorsWriter.write(out, Map.of(), entries);
+      }
+      return file;
+    }
+  }
+
+  private static boolean isDelta(int codec) {
+    return codec == ChunkFormat.CODEC_XOR_DELTA || codec == ChunkFormat.CODEC_SUBTRACT_DELTA;
+  }
+
+  @Test
+  void aTrainingHistoryIsStoredAsDeltasOfDepthOne() throws IOException {
+    ModelPath path = ModelPath.parse("run/model");
+    Weights w = new Weights(1);
+    List<Path> files = new ArrayList<>();
+    try (ModelStash stash = ModelStash.open(dir.resolve("store"))) {
+      for (int v = 1; v <= 4; v++) {
+        Path f = w.save(dir.resolve("v" + v + ".safetensors"));
+        files.add(f);
+        stash.put(path, f, PutOptions.none());
+        w.step(1e-5f, Set.of());
+      }
+      VersionInfo first = stash.resolve(Ref.version(path, 1));
+      VersionInfo last = stash.resolve(Ref.version(path, 4));
+      assertThat(last.storedBytesAdded()).isLessThan(first.storedBytesAdded() * 3 / 4);
+
+      Map<Digest, Integer> codecOf = new HashMap<>();
+      for (int v = 1; v <= 4; v++) {
+        for (ModelStash.ChunkUse c : stash.chunks(stash.resolve(Ref.version(path, v)))) {
+          codecOf.put(c.id(), c.codec());
+        }
+      }
+      List<ModelStash.ChunkUse> later = stash.chunks(last);
+      List<ModelStash.ChunkUse> deltas =
+          later.stream().filter(c -> isDelta(c.codec())).collect(Collectors.toList());
+      assertThat(deltas).isNotEmpty();
+      for (ModelStash.ChunkUse c : deltas) {
+        // the base of a delta is stored standalone: a read needs at most two chunks
+        assertThat(c.base()).isPresent();
+        assertThat(isDelta(codecOf.get(c.base().get()))).isFalse();
+      }
+      for (int v = 1; v <= 4; v++) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        stash.get(Ref.version(path, v), out);
+        assertThat(out.toByteArray()).isEqualTo(Files.readAllBytes(files.get(v - 1)));
+      }
+    }
+  }
+
+  @Test
+  void aFineTuneIsStoredAgainstTheBaseItNames() throws IOException {
+    Weights w = new Weights(2);
+    Path pretrained = w.save(dir.resolve("base.safetensors"));
+    w.step(2e-5f, Set.of("layer0.weight"));
+    Path finetuned = w.save(dir.resolve("ft.safetensors"));
+    try (ModelStash stash = ModelStash.open(dir.resolve("store"))) {
+      stash.put(ModelPath.parse("hub/base"), pretrained, PutOptions.none());
+      PutResult withBase =
+          stash.put(
+              ModelPath.parse("family/ft"),
+              finetuned,
+              PutOptions.none().withBase(Ref.parse("hub/base")));
+      // the frozen layer is shared outright and the others are deltas against the base
+      assertThat(withBase.storedBytesAdded()).isLessThan(Files.size(finetuned) / 2);
+      List<ModelStash.ChunkUse> chunks =
+          stash.chunks(stash.resolve(Ref.latest(ModelPath.parse("family/ft"))));
+      assertThat(chunks)
+          .as(chunks.stream().map(c -> c.segment() + ":" + c.codec()).toList().toString())
+          .anyMatch(c -> isDelta(c.codec()));
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      stash.get(Ref.latest(ModelPath.parse("family/ft")), out);
+      assertThat(out.toByteArray()).isEqualTo(Files.readAllBytes(finetuned));
+      assertThat(withBase.id().number()).isEqualTo(1L);
+      // the same file under another path reuses those chunks: nothing but a manifest is added
+      PutResult again = stash.put(ModelPath.parse("scratch/ft"), finetuned, PutOptions.none());
+      assertThat(again.storedBytesAdded()).isLessThan(Files.size(finetuned) / 100);
+    }
+  }
+}
