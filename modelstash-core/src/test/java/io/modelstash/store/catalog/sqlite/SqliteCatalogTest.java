@@ -56,9 +56,9 @@ class SqliteCatalogTest extends CatalogContract {
   }
 
   @Test
-  void usesWalAndRecordsSchemaVersionOne() throws Exception {
+  void usesWalAndRecordsSchemaVersionTwo() throws Exception {
     assertThat(query("PRAGMA journal_mode")).containsExactly("wal");
-    assertThat(query("SELECT version FROM schema_version")).containsExactly("1");
+    assertThat(query("SELECT version FROM schema_version")).containsExactly("2");
   }
 
   @Test
@@ -73,19 +73,19 @@ class SqliteCatalogTest extends CatalogContract {
       assertThat(again.hasChunk(chunk("a", 10).id())).isTrue();
       assertThat(again.commit(version(MODEL, 3)).number()).isEqualTo(3);
     }
-    assertThat(query("SELECT version FROM schema_version")).containsExactly("1");
+    assertThat(query("SELECT version FROM schema_version")).containsExactly("2");
   }
 
   @Test
   void refusesACatalogFromANewerModelstash() throws Exception {
     catalog().close();
-    execute("UPDATE schema_version SET version = 2");
+    execute("UPDATE schema_version SET version = 3");
     assertThatThrownBy(() -> SqliteCatalog.open(file()))
         .isInstanceOf(CatalogException.class)
         .hasMessage(
             "Cannot open catalog "
                 + file().toAbsolutePath()
-                + ": it was created by a newer modelstash (schema 2 > 1); upgrade modelstash");
+                + ": it was created by a newer modelstash (schema 3 > 2); upgrade modelstash");
   }
 
   @Test
