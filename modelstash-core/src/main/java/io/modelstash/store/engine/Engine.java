@@ -1,12 +1,16 @@
 package io.modelstash.store.engine;
 
 import io.modelstash.format.Decomposition;
+import io.modelstash.store.blob.BlobKind;
 import io.modelstash.store.blob.BlobStore;
+import io.modelstash.store.blob.CorruptObjectException;
 import io.modelstash.store.catalog.Catalog;
 import io.modelstash.store.catalog.ChunkInfo;
 import io.modelstash.store.chunk.ChunkCodec;
 import io.modelstash.store.chunk.ChunkDecoder;
+import io.modelstash.store.chunk.ChunkHeader;
 import io.modelstash.store.manifest.Manifest;
+import io.modelstash.store.name.Digest;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -67,6 +71,37 @@ public final class Engine implements Closeable {
     }
     writer.finish();
     return new Written(layout, writer.referenced(), writer.storedBytesAdded());
+  }
+
+  /**
+   * Reads and decodes one chunk, checking its SHA-256 and length: the one place lifecycle and query
+   * code decode chunks, so that codecs with a base chunk are handled here.
+   *
+   * @throws io.modelstash.store.blob.MissingBlobException if the chunk object is not stored
+   * @throws io.modelstash.store.blob.CorruptObjectException if it fails a check
+   */
+  public byte[] readChunk(Manifest.ChunkRef ref) throws IOException {
+    byte[] raw = decoder.decode(blobs.get(BlobKind.CHUNK, ref.id()), ref.id());
+    if (raw.length != ref.length()) {
+      throw new CorruptObjectException(
+          "Chunk "
+              + ref.id()
+              + " is corrupt: expected "
+              + ref.length()
+              + " bytes, actual "
+              + raw.length);
+    }
+    return raw;
+  }
+
+  /**
+   * What a stored chunk object says about itself (sizes, codec, base), from its checked header;
+   * used to rebuild catalog records.
+   */
+  public ChunkInfo describeChunk(Digest id) throws IOException {
+    byte[] object = blobs.get(BlobKind.CHUNK, id);
+    ChunkHeader h = decoder.header(object, id);
+    return new ChunkInfo(id, object.length, h.rawLength(), h.codecId(), h.base());
   }
 
   /** Writes the bytes a layout describes. */
