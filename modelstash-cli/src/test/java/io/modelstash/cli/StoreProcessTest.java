@@ -189,7 +189,7 @@ class StoreProcessTest {
                 List.of(),
                 java.util.OptionalInt.empty(),
                 java.util.Optional.empty()),
-            java.time.Duration.ofSeconds(1),
+            java.time.Duration.ofSeconds(3),
             false);
     Thread collector =
         new Thread(
@@ -233,7 +233,7 @@ class StoreProcessTest {
     for (Thread t : slots) {
       t.join();
     }
-    Thread.sleep(1500);
+    Thread.sleep(200);
     done.set(true);
     collector.join();
     assertThat(failures).isEmpty();

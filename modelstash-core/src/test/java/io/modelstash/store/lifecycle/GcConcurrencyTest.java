@@ -37,11 +37,11 @@ import org.junit.jupiter.api.io.TempDir;
  * Puts share tensors, so they keep reusing chunks that gc has just released or is sweeping.
  * Afterwards every committed version that was not removed restores byte for byte.
  *
- * <p>The grace period is short (one second) but not zero: a sweep with no grace at all would
- * condemn every chunk a running put has written and not yet committed, so puts would be refused at
- * commit and have to write again, possibly over and over. That would still never lose data (the
- * commit fence refuses them; {@link SweepDuringPutTest} forces exactly that), but it would starve
- * puts; the grace period is what lets them finish on the first try.
+ * <p>The grace period is short (three seconds, well above a put's time here) but not zero: a sweep
+ * with no grace at all would condemn every chunk a running put has written and not yet committed,
+ * so puts would be refused at commit and have to write again, possibly over and over. That would
+ * still never lose data (the commit fence refuses them; {@link SweepDuringPutTest} forces exactly
+ * that), but it would starve puts; the grace period is what lets them finish on the first try.
  */
 class GcConcurrencyTest {
   @TempDir Path dir;
@@ -111,7 +111,7 @@ class GcConcurrencyTest {
                     new GcOptions(
                         Optional.of(ModelPath.parse("churn")),
                         keepLast,
-                        Duration.ofSeconds(1),
+                        Duration.ofSeconds(3),
                         false);
                 try (ModelStash stash = ModelStash.open(store)) {
                   while (!done.get()) {
@@ -145,8 +145,7 @@ class GcConcurrencyTest {
       for (Future<?> f : putters) {
         f.get(5, TimeUnit.MINUTES);
       }
-      // let the collector sweep once more after the grace period
-      TimeUnit.MILLISECONDS.sleep(1200);
+      // let the collector sweep twice more with every put finished
       int runs = gcRuns.get();
       while (gcRuns.get() < runs + 2) {
         TimeUnit.MILLISECONDS.sleep(20);
