@@ -34,6 +34,12 @@ import picocli.CommandLine.Option;
       TagCommand.class,
       UntagCommand.class,
       RmCommand.class,
+      GcCommand.class,
+      VerifyCommand.class,
+      RepairCommand.class,
+      DiffCommand.class,
+      TensorsCommand.class,
+      CatTensorCommand.class,
       StatsCommand.class,
       ImportCommand.class,
       ExportCommand.class,
@@ -133,7 +139,9 @@ public final class Main {
       code =
           kind == StoreException.Kind.NOT_FOUND
               ? ExitCode.NOT_FOUND
-              : kind == StoreException.Kind.CORRUPT ? ExitCode.CORRUPT : ExitCode.IO;
+              : kind == StoreException.Kind.CORRUPT
+                  ? ExitCode.CORRUPT
+                  : kind == StoreException.Kind.REFUSED ? ExitCode.REFUSED : ExitCode.IO;
       message = e.getMessage();
     } else if (e instanceof InvalidNameException) {
       code = ExitCode.USAGE;

@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The store under real processes: {@code put}s killed with SIGKILL at random moments, and eight
- * processes putting to one path at once.
+ * The store under real processes: {@code put}s killed with SIGKILL at random moments, eight
+ * processes putting to one path at once, and puts in other processes while gc runs in a loop.
  */
 class StoreProcessTest {
   private static final ModelPath PATH = ModelPath.parse("team/run/model");
@@ -162,6 +162,95 @@ class StoreProcessTest {
         seen.add(v.fileSha256());
       }
       assertThat(seen).isEqualTo(expected);
+    }
+  }
+
+  @Test
+  void putsInOtherProcessesSurviveGcRunningInALoop() throws Exception {
+    Path store = dir.resolve("store");
+    ModelStash.open(store).close();
+    List<Path> files = new ArrayList<>();
+    Map<Path, Digest> shaOf = new java.util.HashMap<>();
+    for (int i = 0; i < 4; i++) {
+      Path f = weights(dir, 300 + i, 2);
+      files.add(f);
+      shaOf.put(f, sha(f));
+    }
+    java.util.concurrent.atomic.AtomicBoolean done =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicLong freed = new java.util.concurrent.atomic.AtomicLong();
+    // retention keeps only the newest churn version, so each put releases the chunks of the
+    // previous one, which the put after it reuses again (A, B, A, B, …)
+    io.modelstash.store.lifecycle.GcOptions options =
+        new io.modelstash.store.lifecycle.GcOptions(
+            java.util.Optional.of(ModelPath.parse("churn")),
+            new io.modelstash.store.lifecycle.RetentionPolicy(
+                java.util.OptionalInt.of(1),
+                List.of(),
+                java.util.OptionalInt.empty(),
+                java.util.Optional.empty()),
+            java.time.Duration.ofSeconds(3),
+            false);
+    Thread collector =
+        new Thread(
+            () -> {
+              try (ModelStash stash = ModelStash.open(store)) {
+                while (!done.get()) {
+                  freed.addAndGet(stash.gc(options).bytesFreed());
+                  Thread.sleep(20);
+                }
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    collector.start();
+    Map<String, Digest> committed = new java.util.concurrent.ConcurrentHashMap<>();
+    List<Thread> slots = new ArrayList<>();
+    List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    for (int slot = 0; slot < 2; slot++) {
+      int me = slot;
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  for (int i = 0; i < 6; i++) {
+                    Path f = files.get(2 * me + i % 2);
+                    String path = (i % 3 == 2 ? "keep/" : "churn/") + me;
+                    Process p = start(store, "put", path, f.toString());
+                    String out =
+                        new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+                    assertThat(p.exitValue()).as(out).isZero();
+                    committed.put(out.strip(), shaOf.get(f));
+                  }
+                } catch (Throwable e) {
+                  failures.add(e);
+                }
+              });
+      t.start();
+      slots.add(t);
+    }
+    for (Thread t : slots) {
+      t.join();
+    }
+    Thread.sleep(200);
+    done.set(true);
+    collector.join();
+    assertThat(failures).isEmpty();
+    assertThat(committed).hasSize(12);
+    assertThat(freed.get()).isPositive();
+    try (ModelStash stash = ModelStash.open(store)) {
+      int restored = 0;
+      for (io.modelstash.store.catalog.PathSummary p : stash.list(java.util.Optional.empty())) {
+        for (VersionInfo v : stash.log(p.path())) {
+          Path out = dir.resolve("restored-" + restored);
+          stash.get(v.id().toRef(), out);
+          assertThat(sha(out)).as(v.id().toString()).isEqualTo(committed.get(v.id().toString()));
+          restored++;
+        }
+      }
+      assertThat(restored).isEqualTo(2 * 2 + 2);
+      assertThat(stash.verify(java.util.Optional.empty(), true).ok()).isTrue();
     }
   }
 }

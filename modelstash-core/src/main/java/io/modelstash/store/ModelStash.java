@@ -5,6 +5,8 @@ import io.modelstash.format.Checkpoint;
 import io.modelstash.format.Checkpoints;
 import io.modelstash.format.Decomposition;
 import io.modelstash.format.FormatException;
+import io.modelstash.format.Segment;
+import io.modelstash.format.Storage;
 import io.modelstash.format.Tensor;
 import io.modelstash.store.blob.BlobKind;
 import io.modelstash.store.blob.BlobStore;
@@ -16,18 +18,32 @@ import io.modelstash.store.catalog.CatalogStats;
 import io.modelstash.store.catalog.NewVersion;
 import io.modelstash.store.catalog.PathSummary;
 import io.modelstash.store.catalog.RemoveResult;
+import io.modelstash.store.catalog.SweepFence;
+import io.modelstash.store.catalog.SweptObjectException;
 import io.modelstash.store.catalog.TagResult;
 import io.modelstash.store.catalog.VersionInfo;
 import io.modelstash.store.catalog.sqlite.SqliteCatalog;
 import io.modelstash.store.chunk.ChunkDecoder;
 import io.modelstash.store.engine.Engine;
+import io.modelstash.store.lifecycle.CatalogRebuilder;
+import io.modelstash.store.lifecycle.GarbageCollector;
+import io.modelstash.store.lifecycle.GcOptions;
+import io.modelstash.store.lifecycle.GcReport;
+import io.modelstash.store.lifecycle.RepairReport;
+import io.modelstash.store.lifecycle.Verifier;
+import io.modelstash.store.lifecycle.VerifyReport;
+import io.modelstash.store.lifecycle.VersionRecords;
 import io.modelstash.store.manifest.Manifest;
 import io.modelstash.store.manifest.ManifestCodec;
+import io.modelstash.store.manifest.VersionRecord;
 import io.modelstash.store.name.AliasName;
 import io.modelstash.store.name.Digest;
 import io.modelstash.store.name.ModelPath;
 import io.modelstash.store.name.Ref;
 import io.modelstash.store.name.VersionId;
+import io.modelstash.store.query.Differ;
+import io.modelstash.store.query.StoredTensor;
+import io.modelstash.store.query.VersionDiff;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -41,12 +57,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.function.LongConsumer;
 
@@ -63,7 +82,11 @@ public final class ModelStash implements Closeable {
   /** The store layout version written to {@code FORMAT}. */
   public static final int STORE_FORMAT = 1;
 
+  /** How many times a put writes its version again after gc removed data it relied on. */
+  private static final int PUT_ATTEMPTS = 5;
+
   private static final String FORMAT_FILE = "FORMAT";
+  private static final String CATALOG_FILE = "catalog.db";
   private static final String FORMAT_PREFIX = "modelstash-store ";
 
   private final Path dir;
@@ -105,7 +128,7 @@ public final class ModelStash implements Closeable {
           StoreException.Kind.STORE,
           "Cannot open store " + abs + ": " + e.getReason() + " (" + e.getFile() + ")");
     }
-    Catalog catalog = SqliteCatalog.open(abs.resolve("catalog.db"));
+    Catalog catalog = SqliteCatalog.open(abs.resolve(CATALOG_FILE));
     try {
       return new ModelStash(abs, catalog, LocalBlobStore.open(abs));
     } catch (IOException | RuntimeException e) {
@@ -213,14 +236,44 @@ public final class ModelStash implements Closeable {
     try (InputStream in = src.openStream(0, src.size())) {
       sha = Digest.of(in);
     }
+    SweptObjectException swept = null;
+    for (int attempt = 0; attempt < PUT_ATTEMPTS; attempt++) {
+      if (swept != null) {
+        GarbageCollector.awaitSettled(catalog, swept.generation());
+      }
+      // Taken before any chunk is looked up or written: see SweepFence.
+      SweepFence fence = catalog.sweepFence();
+      try {
+        return write(path, src, options, sha, fence);
+      } catch (SweptObjectException e) {
+        swept = e;
+      }
+    }
+    throw new StoreException(
+        StoreException.Kind.STORE,
+        "Cannot put "
+            + path
+            + ": garbage collection removed data this put had written or reused, "
+            + PUT_ATTEMPTS
+            + " times in a row ("
+            + swept.getMessage()
+            + "); run the put again, or give gc a longer --grace",
+        swept);
+  }
+
+  private PutResult write(
+      ModelPath path, ByteSource src, PutOptions options, Digest sha, SweepFence fence)
+      throws IOException {
     Decomposition decomposition;
     try {
       decomposition = Checkpoints.decompose(src, dir.resolve("tmp"));
     } catch (FormatException e) {
       decomposition = Decomposition.opaque(Checkpoints.RAW, src);
     }
+    Map<String, StorageLocation> locations = new HashMap<>();
+    locate(decomposition, new int[0], locations);
     Map<String, String> tensorOfKey = new HashMap<>();
-    List<Manifest.TensorEntry> tensors = tensorTable(src, tensorOfKey);
+    List<Manifest.TensorEntry> tensors = tensorTable(src, tensorOfKey, locations);
     Optional<Manifest.Layout> base = baseLayout(path, options);
     Engine.Written written;
     try (Decomposition d = decomposition) {
@@ -246,17 +299,26 @@ public final class ModelStash implements Closeable {
     VersionId id =
         catalog.commit(
             new NewVersion(
-                path,
-                sha,
-                src.size(),
-                added,
-                manifestId,
-                written.layout().format(),
-                options.originalFileName(),
-                options.note(),
-                options.params(),
-                options.metrics(),
-                written.chunks()));
+                    path,
+                    sha,
+                    src.size(),
+                    added,
+                    manifestId,
+                    written.layout().format(),
+                    options.originalFileName(),
+                    options.note(),
+                    options.params(),
+                    options.metrics(),
+                    written.chunks())
+                .withFence(fence));
+    Optional<VersionInfo> committed = catalog.resolve(id.toRef());
+    if (committed.isPresent()) {
+      VersionRecords.write(
+          blobs,
+          new VersionRecord(
+              VersionRecord.Event.COMMITTED, id, manifestId, committed.get().createdAt()),
+          "Saved " + id);
+    }
     if (options.tag().isPresent()) {
       catalog.tag(id, options.tag().get());
     }
@@ -286,15 +348,46 @@ public final class ModelStash implements Closeable {
     }
   }
 
-  /**
-   * The tensor table for {@code show}, when the weights-only reader accepts the file; fills {@code
-   * tensorOfKey} with the first tensor name viewing each storage.
-   */
-  private List<Manifest.TensorEntry> tensorTable(ByteSource src, Map<String, String> tensorOfKey) {
+  /** Where a payload lies: the deflate segments leading to its level, and its position there. */
+  private record StorageLocation(int[] level, long position, long length) {}
+
+  private static void locate(Decomposition d, int[] level, Map<String, StorageLocation> out) {
+    int deflates = 0;
+    for (Segment s : d.segments()) {
+      if (s instanceof Segment.Payload) {
+        Segment.Payload p = (Segment.Payload) s;
+        out.putIfAbsent(p.key(), new StorageLocation(level, p.offset(), p.length()));
+      } else if (s instanceof Segment.Deflated) {
+        int[] inner = Arrays.copyOf(level, level.length + 1);
+        inner[level.length] = deflates++;
+        locate(((Segment.Deflated) s).inner(), inner, out);
+      }
+    }
+  }
+
+  /** The tensor table for {@code show}, when the weights-only reader accepts the file. */
+  private List<Manifest.TensorEntry> tensorTable(
+      ByteSource src, Map<String, String> tensorOfKey, Map<String, StorageLocation> locations) {
     List<Manifest.TensorEntry> out = new ArrayList<>();
     try (Checkpoint c = Checkpoints.read(src, dir.resolve("tmp"))) {
       for (Tensor t : c.tensors()) {
-        out.add(new Manifest.TensorEntry(t.name(), t.dtype().torchName(), t.shape(), t.nbytes()));
+        Storage st = t.storage();
+        StorageLocation at = locations.get(st.key());
+        boolean located = at != null && at.length() == st.nbytes();
+        Manifest.StorageView view =
+            new Manifest.StorageView(
+                st.key(),
+                st.nbytes(),
+                t.storageOffset(),
+                t.stride(),
+                st.bigEndian(),
+                t.conj(),
+                t.neg(),
+                located ? at.level() : new int[0],
+                located ? OptionalLong.of(at.position()) : OptionalLong.empty());
+        out.add(
+            new Manifest.TensorEntry(
+                t.name(), t.dtype().torchName(), t.shape(), t.nbytes(), Optional.of(view)));
         tensorOfKey.putIfAbsent(t.storage().key(), t.name());
       }
       return out;
@@ -319,6 +412,15 @@ public final class ModelStash implements Closeable {
     List<VersionInfo> log = catalog.log(ref.path());
     if (log.isEmpty()) {
       return "No model at path '" + ref.path() + "' (see 'modelstash ls')";
+    }
+    if (ref.selector() instanceof Ref.Best) {
+      return "No version of "
+          + ref.path()
+          + " has metric '"
+          + ((Ref.Best) ref.selector()).metric()
+          + "' (see 'modelstash log "
+          + ref.path()
+          + "')";
     }
     return "No version "
         + ref
@@ -513,7 +615,148 @@ public final class ModelStash implements Closeable {
   /** Removes a version; its chunks stay until garbage collection. */
   public RemoveResult remove(Ref ref, boolean dropAliases) throws IOException {
     VersionInfo v = resolve(ref);
-    return catalog.removeVersion(v.id(), dropAliases);
+    RemoveResult r = catalog.removeVersion(v.id(), dropAliases);
+    if (r == RemoveResult.REMOVED) {
+      VersionRecords.write(
+          blobs,
+          new VersionRecord(VersionRecord.Event.REMOVED, v.id(), v.manifest(), Instant.now()),
+          "Removed " + v.id());
+    }
+    return r;
+  }
+
+  /**
+   * The versions under {@code prefix} (all when empty) that recorded {@code metric}, best first:
+   * lowest value first, or highest when {@code descending}; equal values newest first.
+   */
+  public List<VersionInfo> rankByMetric(
+      Optional<ModelPath> prefix, String metric, boolean descending, int limit) throws IOException {
+    return catalog.versionsByMetric(prefix, metric, descending, limit);
+  }
+
+  /** The tensors of a version, in the order of the saved file; nothing is read until asked. */
+  public List<StoredTensor> tensors(Ref ref) throws IOException {
+    VersionInfo v = resolve(ref);
+    return tensors(v, manifest(v));
+  }
+
+  private List<StoredTensor> tensors(VersionInfo v, Manifest m) {
+    List<StoredTensor> out = new ArrayList<>();
+    for (Manifest.TensorEntry e : m.tensors()) {
+      out.add(new StoredTensor(v.id(), m, e, engine));
+    }
+    return out;
+  }
+
+  /**
+   * One tensor of a version, read lazily from the chunks that hold it.
+   *
+   * @throws StoreException (not found) if the version has no tensor of that name
+   */
+  public StoredTensor tensor(Ref ref, String name) throws IOException {
+    VersionInfo v = resolve(ref);
+    Manifest m = manifest(v);
+    for (StoredTensor t : tensors(v, m)) {
+      if (t.name().equals(name)) {
+        return t;
+      }
+    }
+    throw new StoreException(
+        StoreException.Kind.NOT_FOUND,
+        m.tensors().isEmpty()
+            ? "No tensor '" + name + "' in " + v.id() + ": its file has no tensor table"
+            : "No tensor '"
+                + name
+                + "' in "
+                + v.id()
+                + " (see 'modelstash tensors "
+                + v.id()
+                + "')");
+  }
+
+  /** How two versions differ, tensor by tensor, read from the stored chunks. */
+  public VersionDiff diff(Ref from, Ref to) throws IOException {
+    VersionInfo a = resolve(from);
+    VersionInfo b = resolve(to);
+    return new Differ(dir.resolve("tmp"))
+        .diff(
+            a,
+            tensors(a, manifest(a)),
+            catalog.versionChunks(a.id()),
+            b,
+            tensors(b, manifest(b)),
+            catalog.versionChunks(b.id()));
+  }
+
+  /**
+   * Removes versions by retention rules and deletes data no version needs; see {@link GcOptions}.
+   */
+  public GcReport gc(GcOptions options) throws IOException {
+    return new GarbageCollector(catalog, blobs, Clock.systemUTC()).run(options);
+  }
+
+  /** Checks stored data; {@code full} decodes every chunk and rebuilds every file. */
+  public VerifyReport verify(Optional<ModelPath> prefix, boolean full) throws IOException {
+    return new Verifier(catalog, blobs, engine).verify(prefix, full);
+  }
+
+  /**
+   * Rebuilds the catalog of the store in {@code dir} from its blobs (see {@link CatalogRebuilder}):
+   * into a new file, which then replaces {@code catalog.db}; the old file, if any, is kept beside
+   * it as {@code catalog.db.replaced-<millis>}. No other process may use the store meanwhile.
+   * Aliases are not recoverable.
+   */
+  public static RepairReport rebuildCatalog(Path dir) throws IOException {
+    Path abs = dir.toAbsolutePath().normalize();
+    Path format = abs.resolve(FORMAT_FILE);
+    if (!Files.isRegularFile(format)) {
+      throw new StoreException(
+          StoreException.Kind.STORE,
+          "Cannot rebuild the catalog of "
+              + abs
+              + ": it is not a modelstash store (no FORMAT file)");
+    }
+    checkFormat(abs, Files.readString(format, StandardCharsets.UTF_8).trim());
+    Path db = abs.resolve(CATALOG_FILE);
+    Path fresh = abs.resolve(CATALOG_FILE + ".rebuild");
+    deleteDatabase(fresh);
+    RepairReport report;
+    try (ModelStash s = new ModelStash(abs, SqliteCatalog.open(fresh), LocalBlobStore.open(abs))) {
+      report = new CatalogRebuilder(s.catalog, s.blobs, s.engine).rebuild();
+    } catch (IOException | RuntimeException e) {
+      try {
+        deleteDatabase(fresh);
+      } catch (IOException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      throw e;
+    }
+    Optional<Path> previous = Optional.empty();
+    if (Files.exists(db)) {
+      Path old = abs.resolve(CATALOG_FILE + ".replaced-" + System.currentTimeMillis());
+      moveDatabase(db, old);
+      previous = Optional.of(old);
+    }
+    moveDatabase(fresh, db);
+    return new RepairReport(
+        report.recorded(), report.renumbered(), report.removed(), report.problems(), previous);
+  }
+
+  private static final String[] DATABASE_SUFFIXES = {"", "-wal", "-shm"};
+
+  private static void deleteDatabase(Path db) throws IOException {
+    for (String suffix : DATABASE_SUFFIXES) {
+      Files.deleteIfExists(db.resolveSibling(db.getFileName() + suffix));
+    }
+  }
+
+  private static void moveDatabase(Path from, Path to) throws IOException {
+    for (String suffix : DATABASE_SUFFIXES) {
+      Path f = from.resolveSibling(from.getFileName() + suffix);
+      if (Files.exists(f)) {
+        Files.move(f, to.resolveSibling(to.getFileName() + suffix), StandardCopyOption.ATOMIC_MOVE);
+      }
+    }
   }
 
   @Override

@@ -16,7 +16,9 @@ public class StoreException extends IOException {
     /** The store itself is unusable: unwritable, newer format, damaged. */
     STORE,
     /** Stored data failed a check: a chunk or manifest is missing or corrupt. */
-    CORRUPT
+    CORRUPT,
+    /** The request cannot be carried out as asked (e.g. a dtype NumPy has no type for). */
+    REFUSED
   }
 
   private final Kind kind;

@@ -5,7 +5,12 @@ public enum BlobKind {
   /** Encoded chunks, named by the SHA-256 of their raw bytes. */
   CHUNK("chunks", "chunk"),
   /** Manifests, named by the SHA-256 of their bytes. */
-  MANIFEST("manifests", "manifest");
+  MANIFEST("manifests", "manifest"),
+  /**
+   * Version records (which manifest a committed version number uses, or that it was removed), named
+   * by the SHA-256 of their bytes; they let a lost catalog be rebuilt.
+   */
+  RECORD("records", "version record");
 
   private final String directory;
   private final String noun;
@@ -15,12 +20,12 @@ public enum BlobKind {
     this.noun = noun;
   }
 
-  /** The folder (or key prefix) name for this kind: {@code chunks} or {@code manifests}. */
+  /** The folder (or key prefix) name for this kind: {@code chunks}, {@code manifests}, … */
   public String directory() {
     return directory;
   }
 
-  /** A word for messages: {@code chunk} or {@code manifest}. */
+  /** A word for messages: {@code chunk}, {@code manifest}, {@code version record}. */
   public String noun() {
     return noun;
   }

@@ -24,11 +24,12 @@ import java.util.stream.Stream;
 /**
  * A {@link BlobStore} in a local directory.
  *
- * <p>Layout: {@code <root>/chunks/ab/<sha256>} and {@code <root>/manifests/ab/<sha256>}, where
- * {@code ab} is the first two hex digits of the id. A put writes {@code ab/.tmp-<sha256>-<random>}
- * in the same folder, forces it to disk, renames it atomically onto the final name, then forces the
- * folder, so a crash at any point leaves either the complete object or no object. Temporary files
- * that a crash left behind are never listed; {@link #removeTemporaries} deletes them.
+ * <p>Layout: {@code <root>/chunks/ab/<sha256>}, {@code <root>/manifests/ab/<sha256>} and {@code
+ * <root>/records/ab/<sha256>}, where {@code ab} is the first two hex digits of the id. A put writes
+ * {@code ab/.tmp-<sha256>-<random>} in the same folder, forces it to disk, renames it atomically
+ * onto the final name, then forces the folder, so a crash at any point leaves either the complete
+ * object or no object. Temporary files that a crash left behind are never listed; {@link
+ * #removeTemporaries} deletes them.
  */
 public final class LocalBlobStore implements BlobStore {
 

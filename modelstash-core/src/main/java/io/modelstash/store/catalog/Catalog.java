@@ -6,9 +6,13 @@ import io.modelstash.store.name.ModelPath;
 import io.modelstash.store.name.Ref;
 import io.modelstash.store.name.VersionId;
 import java.io.Closeable;
+import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * The transactional record of what the store holds: model paths, versions and their metadata,
@@ -28,6 +32,12 @@ import java.util.OptionalLong;
  *   <li><b>Chunk reuse is recorded.</b> A commit inserts missing chunk records and sets {@code
  *       lastReferencedAt} of every chunk it uses to the commit time, in the same transaction, so
  *       garbage collection with a grace period never sweeps a chunk a commit just reused.
+ *   <li><b>Sweeps are fenced.</b> A commit whose {@link NewVersion#fence()} is given is refused
+ *       with {@link SweptObjectException} if a sweep the fence does not cover as settled condemned
+ *       one of its chunks, their delta bases, or its manifest; otherwise the commit turns any
+ *       tombstone of its chunks back into a live record. {@link #beginSweep} condemns only objects
+ *       that still qualify inside its own transaction. Together: no committed version ever
+ *       references an object a sweep deleted.
  *   <li><b>Contention is waited out.</b> Transient lock conflicts are retried with backoff; a
  *       {@link CatalogException} means the operation did not happen, except where a method says the
  *       outcome may be unknown.
@@ -92,11 +102,82 @@ public interface Catalog extends Closeable {
    */
   RemoveResult removeVersion(VersionId id, boolean dropAliases) throws CatalogException;
 
-  /** Whether the catalog has a record of chunk {@code id}. */
+  /** Whether the catalog has a live record of chunk {@code id} (not a tombstone). */
   boolean hasChunk(Digest id) throws CatalogException;
 
-  /** The record of chunk {@code id}, if any. */
+  /** The live record of chunk {@code id}, if any; a chunk a sweep removed has none. */
   Optional<ChunkRecord> chunkInfo(Digest id) throws CatalogException;
+
+  // ---- queries for lifecycle operations (gc, verify, diff, repair)
+
+  /** The chunks version {@code id} references; empty if there is no such version. */
+  List<ChunkInfo> versionChunks(VersionId id) throws CatalogException;
+
+  /** For each of {@code ids} that versions reference, how many versions reference it. */
+  Map<Digest, Long> referenceCounts(Collection<Digest> ids) throws CatalogException;
+
+  /** Which of {@code ids} have a live record. */
+  Set<Digest> liveChunks(Collection<Digest> ids) throws CatalogException;
+
+  /** Live chunk records that no version references, in no particular order. */
+  List<ChunkRecord> unreferencedChunks() throws CatalogException;
+
+  /** Live chunk records that are stored as a delta against a base chunk. */
+  List<ChunkInfo> deltaChunks() throws CatalogException;
+
+  /** The manifests of all versions. */
+  Set<Digest> referencedManifests() throws CatalogException;
+
+  /**
+   * The versions under {@code prefix} (all versions when empty) that have metric {@code metric},
+   * ordered by its value (ascending, or descending when {@code descending}), ties newest first, at
+   * most {@code limit} of them.
+   */
+  List<VersionInfo> versionsByMetric(
+      Optional<ModelPath> prefix, String metric, boolean descending, int limit)
+      throws CatalogException;
+
+  // ---- garbage-collection sweeps
+
+  /** The fence a writer takes before it looks up or writes any chunk. */
+  SweepFence sweepFence() throws CatalogException;
+
+  /**
+   * Begins a sweep: in one transaction, allocates the next generation, takes its lease, and
+   * condemns the candidates of {@code request} that still qualify (turning their records into
+   * tombstones), so that no later commit relies on them. Also forgets tombstones whose sweep
+   * settled longer than {@link Sweep#TOMBSTONE_RETENTION} ago.
+   *
+   * @return the sweep and what it condemned; the caller deletes those objects, renewing the lease,
+   *     and then calls {@link #finishSweep}
+   */
+  Sweep beginSweep(SweepRequest request) throws CatalogException;
+
+  /**
+   * Renews a sweep's lease.
+   *
+   * @return false if the lease had already expired or the sweep is finished: the sweeper must not
+   *     delete anything more
+   */
+  boolean renewSweep(long generation) throws CatalogException;
+
+  /** Marks a sweep finished: it deletes nothing more. */
+  void finishSweep(long generation) throws CatalogException;
+
+  // ---- rebuilding a lost catalog
+
+  /**
+   * Records a version recovered from the blob store with its original number and commit time (for
+   * rebuilding a catalog); the path's counter is raised to at least {@code number}.
+   *
+   * @throws CatalogException if the version exists
+   */
+  void recoverVersion(NewVersion version, long number, Instant createdAt) throws CatalogException;
+
+  /**
+   * Raises the version counter of {@code path} to at least {@code number}: numbers never reused.
+   */
+  void reserveNumbers(ModelPath path, long number) throws CatalogException;
 
   /** Releases connections. */
   @Override

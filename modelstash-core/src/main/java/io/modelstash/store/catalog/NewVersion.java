@@ -25,6 +25,8 @@ import java.util.TreeMap;
  * @param params parameters, name to text value
  * @param metrics metrics, name to finite number
  * @param chunks every chunk the manifest uses, new or already stored (duplicates are ignored)
+ * @param fence the garbage-collection sweeps the writer must not overlap, taken before it looked up
+ *     or wrote any chunk; without one the commit cannot detect objects a concurrent sweep removed
  */
 public record NewVersion(
     ModelPath path,
@@ -37,7 +39,8 @@ public record NewVersion(
     Optional<String> note,
     Map<String, String> params,
     Map<String, Double> metrics,
-    List<ChunkInfo> chunks) {
+    List<ChunkInfo> chunks,
+    Optional<SweepFence> fence) {
 
   /** Longest metadata key accepted. */
   public static final int MAX_KEY_LENGTH = 256;
@@ -49,7 +52,8 @@ public record NewVersion(
         || manifest == null
         || format == null
         || originalFileName == null
-        || note == null) {
+        || note == null
+        || fence == null) {
       throw new NullPointerException("NewVersion fields must not be null");
     }
     if (size < 0 || storedBytesAdded < 0) {
@@ -87,6 +91,51 @@ public record NewVersion(
       unique.putIfAbsent(c.id(), c);
     }
     chunks = List.copyOf(new ArrayList<>(unique.values()));
+  }
+
+  /** A version committed without a sweep fence. */
+  public NewVersion(
+      ModelPath path,
+      Digest fileSha256,
+      long size,
+      long storedBytesAdded,
+      Digest manifest,
+      String format,
+      Optional<String> originalFileName,
+      Optional<String> note,
+      Map<String, String> params,
+      Map<String, Double> metrics,
+      List<ChunkInfo> chunks) {
+    this(
+        path,
+        fileSha256,
+        size,
+        storedBytesAdded,
+        manifest,
+        format,
+        originalFileName,
+        note,
+        params,
+        metrics,
+        chunks,
+        Optional.empty());
+  }
+
+  /** This version, to be committed under {@code fence}. */
+  public NewVersion withFence(SweepFence fence) {
+    return new NewVersion(
+        path,
+        fileSha256,
+        size,
+        storedBytesAdded,
+        manifest,
+        format,
+        originalFileName,
+        note,
+        params,
+        metrics,
+        chunks,
+        Optional.of(fence));
   }
 
   private static void checkKey(ModelPath path, String what, String key) {

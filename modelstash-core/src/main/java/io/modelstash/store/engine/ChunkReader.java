@@ -3,7 +3,9 @@ package io.modelstash.store.engine;
 import io.modelstash.store.blob.BlobKind;
 import io.modelstash.store.blob.BlobStore;
 import io.modelstash.store.blob.CorruptObjectException;
+import io.modelstash.store.catalog.ChunkInfo;
 import io.modelstash.store.chunk.ChunkDecoder;
+import io.modelstash.store.chunk.ChunkHeader;
 import io.modelstash.store.manifest.Manifest;
 import io.modelstash.store.name.Digest;
 import java.io.IOException;
@@ -34,6 +36,13 @@ public final class ChunkReader {
               + raw.length);
     }
     return raw;
+  }
+
+  /** What a stored chunk object says about itself (sizes, codec, base), from its checked header. */
+  ChunkInfo describe(Digest id) throws IOException {
+    byte[] object = blobs.get(BlobKind.CHUNK, id);
+    ChunkHeader h = decoder.header(object, id);
+    return new ChunkInfo(id, object.length, h.rawLength(), h.codecId(), h.base());
   }
 
   /** The raw bytes of a chunk that is not a delta (a delta's base). */

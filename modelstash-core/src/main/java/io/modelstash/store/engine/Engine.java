@@ -6,6 +6,7 @@ import io.modelstash.store.catalog.Catalog;
 import io.modelstash.store.catalog.ChunkInfo;
 import io.modelstash.store.chunk.ChunkDecoder;
 import io.modelstash.store.manifest.Manifest;
+import io.modelstash.store.name.Digest;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -71,12 +72,26 @@ public final class Engine implements Closeable {
     return new Written(layout, writer.referenced(), writer.storedBytesAdded());
   }
 
+  /**
+   * What a stored chunk object says about itself (sizes, codec, base), from its checked header;
+   * used to rebuild catalog records.
+   */
+  public ChunkInfo describeChunk(Digest id) throws IOException {
+    return reader.describe(id);
+  }
+
   /** Writes the bytes a layout describes. */
   public void read(Manifest.Layout layout, OutputStream out) throws IOException {
     new Restore(reader, pool, 4 * threads).write(layout, out);
   }
 
-  /** Reads and decodes one chunk, checking its SHA-256 (and its base's, for a delta). */
+  /**
+   * Reads and decodes one chunk, checking its SHA-256 and length (a delta chunk is decoded against
+   * its standalone base): the one place lifecycle, query and restore code decode chunks.
+   *
+   * @throws io.modelstash.store.blob.MissingBlobException if the chunk object is not stored
+   * @throws io.modelstash.store.blob.CorruptObjectException if it fails a check
+   */
   public byte[] readChunk(Manifest.ChunkRef ref) throws IOException {
     return reader.read(ref);
   }

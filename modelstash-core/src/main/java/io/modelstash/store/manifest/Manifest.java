@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * How one saved file is rebuilt, and what it was saved as: the file's hash and size, the model path
@@ -43,15 +44,79 @@ public record Manifest(
     }
   }
 
-  /** One tensor as {@code inspect} shows it. */
-  public record TensorEntry(String name, String dtype, long[] shape, long nbytes) {
+  /**
+   * One tensor as {@code inspect} shows it, and, when known, where its elements lie so that it can
+   * be read from the stored chunks alone.
+   */
+  public record TensorEntry(
+      String name, String dtype, long[] shape, long nbytes, Optional<StorageView> storage) {
     public TensorEntry {
       shape = shape.clone();
+      Objects.requireNonNull(storage, "storage");
+      if (storage.isPresent() && storage.get().stride.length != shape.length) {
+        throw new IllegalArgumentException(
+            "tensor '"
+                + name
+                + "' has "
+                + shape.length
+                + " dimensions but its stride has "
+                + storage.get().stride.length);
+      }
+    }
+
+    /** An entry without a storage view (older manifests, tests). */
+    public TensorEntry(String name, String dtype, long[] shape, long nbytes) {
+      this(name, dtype, shape, nbytes, Optional.empty());
     }
 
     @Override
     public long[] shape() {
       return shape.clone();
+    }
+  }
+
+  /**
+   * Where a tensor's elements lie: the tensor views its storage from element {@code offset} with
+   * {@code stride} (in elements, one per dimension), and the storage's {@code nbytes} bytes start
+   * at byte {@code position} of one level of the layout. The level is the file itself when {@code
+   * level} is empty, else reached by taking the {@code level[0]}-th deflate segment of the file's
+   * layout, then the {@code level[1]}-th of that segment's inner layout, and so on. Position is
+   * absent when the storage is not a byte range of any level (a compressed zip entry, a legacy
+   * storage view); such a tensor can only be read by restoring the file.
+   *
+   * @param key the storage key (or safetensors tensor name)
+   * @param bigEndian whether the storage bytes are big-endian
+   * @param conj whether the tensor has a pending conjugation
+   * @param neg whether the tensor has a pending negation
+   */
+  public record StorageView(
+      String key,
+      long nbytes,
+      long offset,
+      long[] stride,
+      boolean bigEndian,
+      boolean conj,
+      boolean neg,
+      int[] level,
+      OptionalLong position) {
+    public StorageView {
+      Objects.requireNonNull(key, "key");
+      Objects.requireNonNull(position, "position");
+      stride = stride.clone();
+      level = level.clone();
+      if (nbytes < 0 || offset < 0 || (position.isPresent() && position.getAsLong() < 0)) {
+        throw new IllegalArgumentException("negative storage size, offset or position");
+      }
+    }
+
+    @Override
+    public long[] stride() {
+      return stride.clone();
+    }
+
+    @Override
+    public int[] level() {
+      return level.clone();
     }
   }
 

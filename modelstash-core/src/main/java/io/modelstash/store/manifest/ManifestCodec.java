@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.zip.CRC32C;
 
@@ -61,6 +62,7 @@ public final class ManifestCodec {
         shape.add(d);
       }
       o.put("nbytes", t.nbytes());
+      t.storage().ifPresent(v -> o.set("storage", storage(v)));
     }
     root.set("layout", layout(m.layout()));
     byte[] json;
@@ -75,6 +77,51 @@ public final class ManifestCodec {
     crc.update(b.array(), 0, b.position());
     b.putInt((int) crc.getValue());
     return b.array();
+  }
+
+  private static ObjectNode storage(Manifest.StorageView v) {
+    ObjectNode o = JSON.createObjectNode();
+    o.put("key", v.key()).put("nbytes", v.nbytes()).put("offset", v.offset());
+    ArrayNode stride = o.putArray("stride");
+    for (long s : v.stride()) {
+      stride.add(s);
+    }
+    v.position().ifPresent(p -> o.put("at", p));
+    if (v.level().length > 0) {
+      ArrayNode in = o.putArray("in");
+      for (int k : v.level()) {
+        in.add(k);
+      }
+    }
+    if (v.bigEndian()) {
+      o.put("be", true);
+    }
+    if (v.conj()) {
+      o.put("conj", true);
+    }
+    if (v.neg()) {
+      o.put("neg", true);
+    }
+    return o;
+  }
+
+  private static Manifest.StorageView storage(JsonNode o) {
+    JsonNode in = o.get("in");
+    int[] level = new int[in == null ? 0 : in.size()];
+    for (int i = 0; i < level.length; i++) {
+      level[i] = in.get(i).asInt();
+    }
+    JsonNode at = o.get("at");
+    return new Manifest.StorageView(
+        o.required("key").asText(),
+        o.required("nbytes").asLong(),
+        o.required("offset").asLong(),
+        longs(o.required("stride")),
+        o.path("be").asBoolean(false),
+        o.path("conj").asBoolean(false),
+        o.path("neg").asBoolean(false),
+        level,
+        at == null ? OptionalLong.empty() : OptionalLong.of(at.asLong()));
   }
 
   private static ObjectNode layout(Manifest.Layout l) {
@@ -163,7 +210,8 @@ public final class ManifestCodec {
                 t.required("name").asText(),
                 t.required("dtype").asText(),
                 dims,
-                t.required("nbytes").asLong()));
+                t.required("nbytes").asLong(),
+                Optional.ofNullable(t.get("storage")).map(ManifestCodec::storage)));
       }
       return new Manifest(
           ModelPath.parse(root.required("path").asText()),

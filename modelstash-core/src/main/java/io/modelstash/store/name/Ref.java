@@ -2,7 +2,9 @@ package io.modelstash.store.name;
 
 /**
  * Selects one version of a model path: {@code PATH@7} (a number), {@code PATH@latest} or plain
- * {@code PATH} (the newest version), or {@code PATH@ALIAS} (an alias such as {@code best}).
+ * {@code PATH} (the newest version), {@code PATH@ALIAS} (an alias such as {@code best}), or {@code
+ * PATH@min:METRIC} / {@code PATH@max:METRIC} (the version with the lowest / highest recorded value
+ * of a metric; on a tie, the newest of them).
  *
  * <p>{@link #toString} always prints the explicit form, so plain {@code a/b} prints as {@code
  * a/b@latest}; parsing what is printed gives an equal ref. Version numbers are printed and accepted
@@ -17,7 +19,7 @@ public record Ref(ModelPath path, Selector selector) {
   public static final long MAX_VERSION = 999_999_999_999_999_999L;
 
   /** Which version of a path a ref selects. */
-  public sealed interface Selector permits Latest, Number, Alias {}
+  public sealed interface Selector permits Latest, Number, Alias, Best {}
 
   /** The newest version. */
   public record Latest() implements Selector {
@@ -66,6 +68,32 @@ public record Ref(ModelPath path, Selector selector) {
     }
   }
 
+  /**
+   * The version with the lowest ({@code min:}) or highest ({@code max:}) value of a metric; among
+   * equal values, the newest. Versions without the metric are not considered.
+   *
+   * @param metric the metric name: 1 to {@value #MAX_METRIC_LENGTH} characters, no control
+   *     characters
+   * @param highest whether the highest value wins
+   */
+  public record Best(String metric, boolean highest) implements Selector {
+    /** Checks the metric name. */
+    public Best {
+      String reason = metricProblem(metric);
+      if (reason != null) {
+        throw new InvalidNameException("Invalid metric name: " + reason);
+      }
+    }
+
+    @Override
+    public String toString() {
+      return (highest ? "max:" : "min:") + metric;
+    }
+  }
+
+  /** Longest metric name a ref may name (the longest a catalog records). */
+  public static final int MAX_METRIC_LENGTH = 256;
+
   private static final Latest LATEST = new Latest();
 
   /** Checks for nulls. */
@@ -90,8 +118,29 @@ public record Ref(ModelPath path, Selector selector) {
     return new Ref(path, new Alias(name));
   }
 
+  /** The version of {@code path} with the lowest (or, if {@code highest}, highest) metric. */
+  public static Ref best(ModelPath path, String metric, boolean highest) {
+    return new Ref(path, new Best(metric, highest));
+  }
+
+  static String metricProblem(String metric) {
+    if (metric == null || metric.isEmpty()) {
+      return "it is empty (write PATH@min:METRIC or PATH@max:METRIC)";
+    }
+    if (metric.length() > MAX_METRIC_LENGTH) {
+      return "it has " + metric.length() + " characters, at most " + MAX_METRIC_LENGTH;
+    }
+    for (int i = 0; i < metric.length(); i++) {
+      if (Character.isISOControl(metric.charAt(i))) {
+        return "it contains a control character";
+      }
+    }
+    return null;
+  }
+
   /**
-   * Parses {@code PATH}, {@code PATH@latest}, {@code PATH@NUMBER} or {@code PATH@ALIAS}.
+   * Parses {@code PATH}, {@code PATH@latest}, {@code PATH@NUMBER}, {@code PATH@ALIAS}, {@code
+   * PATH@min:METRIC} or {@code PATH@max:METRIC}.
    *
    * @throws InvalidNameException naming what is wrong
    */
@@ -107,6 +156,14 @@ public record Ref(ModelPath path, Selector selector) {
     }
     if (sel.equals("latest")) {
       return latest(path);
+    }
+    if (sel.startsWith("min:") || sel.startsWith("max:")) {
+      String metric = sel.substring(4);
+      String reason = metricProblem(metric);
+      if (reason != null) {
+        throw invalid(text, "metric name " + InvalidNameException.quote(metric) + ": " + reason);
+      }
+      return best(path, metric, sel.startsWith("max:"));
     }
     if (isDigits(sel)) {
       if (sel.length() > 1 && sel.charAt(0) == '0') {

@@ -1,6 +1,7 @@
 package io.modelstash.store.catalog;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.modelstash.store.name.AliasName;
 import io.modelstash.store.name.Digest;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -349,5 +351,209 @@ public abstract class CatalogContract {
     }
     assertThat(catalog.log(MODEL)).hasSize(threads * perThread);
     assertThat(catalog.stats().chunks()).isEqualTo(threads + 1);
+  }
+
+  // ---- best by metric
+
+  private NewVersion withMetrics(ModelPath path, long size, Map<String, Double> metrics) {
+    NewVersion v = version(path, size);
+    return new NewVersion(
+        v.path(),
+        v.fileSha256(),
+        v.size(),
+        v.storedBytesAdded(),
+        v.manifest(),
+        v.format(),
+        v.originalFileName(),
+        v.note(),
+        v.params(),
+        metrics,
+        v.chunks());
+  }
+
+  @Test
+  void resolvesTheBestVersionByAMetricNewestOnTies() throws Exception {
+    catalog.commit(withMetrics(MODEL, 1, Map.of("loss", 0.5, "acc", 0.7)));
+    catalog.commit(withMetrics(MODEL, 2, Map.of("loss", 0.3, "acc", 0.9)));
+    catalog.commit(withMetrics(MODEL, 3, Map.of("loss", 0.3)));
+    catalog.commit(withMetrics(MODEL, 4, Map.of("loss", 0.9, "acc", 0.9)));
+    catalog.commit(withMetrics(MODEL, 5, Map.of()));
+    assertThat(resolve("proj/exp/model@min:loss").id().number()).isEqualTo(3);
+    assertThat(resolve("proj/exp/model@max:loss").id().number()).isEqualTo(4);
+    assertThat(resolve("proj/exp/model@max:acc").id().number()).isEqualTo(4);
+    assertThat(resolve("proj/exp/model@min:acc").id().number()).isEqualTo(1);
+    assertThat(resolve("proj/exp/model@min:acc").metrics()).containsEntry("loss", 0.5);
+    assertThat(catalog.resolve(Ref.parse("proj/exp/model@min:f1"))).isEmpty();
+    assertThat(catalog.resolve(Ref.parse("proj/other@min:loss"))).isEmpty();
+  }
+
+  @Test
+  void ranksVersionsAcrossPathsByAMetric() throws Exception {
+    ModelPath a = ModelPath.parse("team/a");
+    ModelPath b = ModelPath.parse("team/b");
+    catalog.commit(withMetrics(a, 1, Map.of("loss", 0.4)));
+    clock.advance(Duration.ofSeconds(1));
+    catalog.commit(withMetrics(b, 1, Map.of("loss", 0.2)));
+    clock.advance(Duration.ofSeconds(1));
+    catalog.commit(withMetrics(a, 2, Map.of("loss", 0.2)));
+    clock.advance(Duration.ofSeconds(1));
+    catalog.commit(withMetrics(MODEL, 1, Map.of("loss", 0.1)));
+    catalog.commit(withMetrics(b, 2, Map.of("acc", 0.1)));
+    assertThat(catalog.versionsByMetric(Optional.of(ModelPath.parse("team")), "loss", false, 10))
+        .extracting(v -> v.id().toString())
+        .containsExactly("team/a@2", "team/b@1", "team/a@1");
+    assertThat(catalog.versionsByMetric(Optional.empty(), "loss", true, 2))
+        .extracting(v -> v.id().toString())
+        .containsExactly("team/a@1", "team/a@2");
+    assertThat(catalog.versionsByMetric(Optional.empty(), "loss", false, 1).get(0).metrics())
+        .containsEntry("loss", 0.1);
+  }
+
+  // ---- sweeps
+
+  private static final Duration DAY = Duration.ofDays(1);
+
+  private SweepRequest request(List<Digest> chunks, List<Digest> orphans, List<Digest> manifests) {
+    return new SweepRequest(clock.instant(), Set.of(), chunks, orphans, manifests);
+  }
+
+  @Test
+  void aCommitNeedingAChunkASweepRemovedMeanwhileIsRefused() throws Exception {
+    ChunkInfo a = chunk("a", 10);
+    VersionId v1 = catalog.commit(version(MODEL, 1, a));
+    catalog.removeVersion(v1, false);
+    clock.advance(DAY);
+    SweepFence fence = catalog.sweepFence();
+    Sweep sweep = catalog.beginSweep(request(List.of(a.id()), List.of(), List.of()));
+    assertThat(sweep.chunks()).containsExactly(a.id());
+    assertThat(catalog.chunkInfo(a.id())).isEmpty();
+    assertThat(catalog.hasChunk(a.id())).isFalse();
+    // a put that reused "a" before the sweep condemned it must not commit
+    assertThatThrownBy(() -> catalog.commit(version(MODEL, 2, a).withFence(fence)))
+        .isInstanceOf(SweptObjectException.class)
+        .hasMessageContaining(a.id().toString());
+    assertThat(catalog.sweepFence().open()).contains(sweep.generation());
+    catalog.finishSweep(sweep.generation());
+    assertThat(catalog.sweepFence().open()).isEmpty();
+    // a put that starts after the sweep settled writes "a" anew and brings its record back
+    ChunkInfo rewritten = new ChunkInfo(a.id(), 7, 10, 0);
+    VersionId v2 = catalog.commit(version(MODEL, 2, rewritten).withFence(catalog.sweepFence()));
+    assertThat(catalog.chunkInfo(a.id()).orElseThrow().info()).isEqualTo(rewritten);
+    assertThat(catalog.versionChunks(v2)).containsExactly(rewritten);
+  }
+
+  @Test
+  void aCommitWhoseManifestOrDeltaBaseWasSweptIsRefused() throws Exception {
+    ChunkInfo base = chunk("base", 10);
+    VersionId v1 = catalog.commit(version(MODEL, 1, base));
+    catalog.removeVersion(v1, false);
+    clock.advance(DAY);
+    SweepFence fence = catalog.sweepFence();
+    Digest orphanManifest = digest("manifest:proj/exp/model:2");
+    Sweep sweep =
+        catalog.beginSweep(request(List.of(base.id()), List.of(), List.of(orphanManifest)));
+    assertThat(sweep.manifests()).containsExactly(orphanManifest);
+    ChunkInfo delta = new ChunkInfo(digest("delta"), 3, 10, 9, Optional.of(base.id()));
+    assertThatThrownBy(() -> catalog.commit(version(MODEL, 3, delta).withFence(fence)))
+        .isInstanceOf(SweptObjectException.class)
+        .hasMessageContaining("chunk " + base.id());
+    assertThatThrownBy(() -> catalog.commit(version(MODEL, 2).withFence(fence)))
+        .isInstanceOf(SweptObjectException.class)
+        .hasMessageContaining("manifest " + orphanManifest);
+  }
+
+  @Test
+  void aSweepCondemnsOnlyWhatStillQualifies() throws Exception {
+    ChunkInfo used = chunk("used", 10);
+    ChunkInfo old = chunk("old", 10);
+    ChunkInfo young = chunk("young", 10);
+    ChunkInfo released = chunk("released", 10);
+    ChunkInfo base = chunk("base", 10);
+    ChunkInfo delta = new ChunkInfo(digest("delta"), 3, 10, 9, Optional.of(base.id()));
+    VersionId keep = catalog.commit(version(MODEL, 1, used, delta));
+    VersionId gone = catalog.commit(version(MODEL, 2, old, base));
+    catalog.removeVersion(gone, false);
+    clock.advance(DAY);
+    VersionId fresh = catalog.commit(version(MODEL, 3, young, released));
+    catalog.removeVersion(fresh, false);
+    Digest orphan = digest("orphan");
+    Sweep sweep =
+        catalog.beginSweep(
+            new SweepRequest(
+                clock.instant().minus(Duration.ofHours(1)),
+                Set.of(released.id()),
+                List.of(used.id(), old.id(), young.id(), released.id(), base.id()),
+                List.of(orphan, used.id()),
+                List.of(digest("manifest:proj/exp/model:1"), digest("unused manifest"))));
+    assertThat(sweep.chunks()).containsExactlyInAnyOrder(old.id(), released.id(), orphan);
+    assertThat(sweep.manifests()).containsExactly(digest("unused manifest"));
+    assertThat(catalog.hasChunk(base.id())).as("a delta's base stays").isTrue();
+    assertThat(catalog.hasChunk(young.id())).isTrue();
+    assertThat(catalog.unreferencedChunks())
+        .extracting(r -> r.info().id())
+        .containsExactlyInAnyOrder(young.id(), base.id());
+    assertThat(catalog.deltaChunks()).containsExactly(delta);
+    assertThat(catalog.liveChunks(List.of(used.id(), old.id(), orphan, young.id())))
+        .containsExactlyInAnyOrder(used.id(), young.id());
+    assertThat(catalog.referenceCounts(List.of(used.id(), old.id())))
+        .isEqualTo(Map.of(used.id(), 1L));
+    assertThat(catalog.referencedManifests()).containsExactly(digest("manifest:proj/exp/model:1"));
+    assertThat(keep.number()).isEqualTo(1);
+  }
+
+  @Test
+  void aSweepThatStopsRenewingItsLeaseSettles() throws Exception {
+    Sweep sweep = catalog.beginSweep(request(List.of(), List.of(), List.of()));
+    clock.advance(Sweep.LEASE.minusSeconds(1));
+    assertThat(catalog.renewSweep(sweep.generation())).isTrue();
+    clock.advance(Sweep.LEASE.minusSeconds(1));
+    assertThat(catalog.sweepFence().open()).containsExactly(sweep.generation());
+    clock.advance(Duration.ofSeconds(2));
+    assertThat(catalog.sweepFence().open()).isEmpty();
+    assertThat(catalog.sweepFence().generation()).isEqualTo(sweep.generation());
+    assertThat(catalog.renewSweep(sweep.generation()))
+        .as("an expired lease stays expired")
+        .isFalse();
+    Sweep next = catalog.beginSweep(request(List.of(), List.of(), List.of()));
+    assertThat(next.generation()).isGreaterThan(sweep.generation());
+    catalog.finishSweep(next.generation());
+    assertThat(catalog.renewSweep(next.generation())).isFalse();
+  }
+
+  @Test
+  void oldTombstonesAreForgottenAndVeryLongPutsRefused() throws Exception {
+    ChunkInfo a = chunk("a", 10);
+    catalog.removeVersion(catalog.commit(version(MODEL, 1, a)), false);
+    clock.advance(DAY);
+    SweepFence ancient = catalog.sweepFence();
+    Sweep sweep = catalog.beginSweep(request(List.of(a.id()), List.of(), List.of()));
+    catalog.finishSweep(sweep.generation());
+    clock.advance(Sweep.TOMBSTONE_RETENTION.plus(DAY));
+    catalog.finishSweep(catalog.beginSweep(request(List.of(), List.of(), List.of())).generation());
+    assertThat(catalog.liveChunks(List.of(a.id()))).isEmpty();
+    assertThatThrownBy(() -> catalog.commit(version(MODEL, 2, a).withFence(ancient)))
+        .isInstanceOf(CatalogException.class)
+        .hasMessageContaining("took longer than");
+    catalog.commit(version(MODEL, 2, a).withFence(catalog.sweepFence()));
+    assertThat(catalog.hasChunk(a.id())).isTrue();
+  }
+
+  // ---- recovery
+
+  @Test
+  void recoveredVersionsKeepTheirNumbersAndTimes() throws Exception {
+    Instant then = T0.minus(Duration.ofDays(3));
+    catalog.recoverVersion(version(MODEL, 1, chunk("a", 10)), 4, then);
+    catalog.reserveNumbers(MODEL, 6);
+    catalog.reserveNumbers(MODEL, 2);
+    catalog.reserveNumbers(ModelPath.parse("only/removed"), 3);
+    VersionInfo v = resolve("proj/exp/model@4");
+    assertThat(v.createdAt()).isEqualTo(then);
+    assertThat(catalog.versionChunks(v.id())).containsExactly(chunk("a", 10));
+    assertThatThrownBy(() -> catalog.recoverVersion(version(MODEL, 2), 4, then))
+        .isInstanceOf(CatalogException.class)
+        .hasMessageContaining("already has it");
+    assertThat(catalog.commit(version(MODEL, 9)).number()).isEqualTo(7);
+    assertThat(catalog.commit(version(ModelPath.parse("only/removed"), 1)).number()).isEqualTo(4);
   }
 }

@@ -21,8 +21,31 @@ class RefTest {
         .isEqualTo(new Ref.Alias(AliasName.of("v1.2_rc-3")));
   }
 
+  @Test
+  void parsesBestByMetric() {
+    assertThat(Ref.parse("proj/model@min:val_loss")).isEqualTo(Ref.best(P, "val_loss", false));
+    assertThat(Ref.parse("proj/model@max:acc@top1").selector())
+        .isEqualTo(new Ref.Best("acc@top1", true));
+    assertThatThrownBy(() -> Ref.parse("proj/model@min:"))
+        .isInstanceOf(InvalidNameException.class)
+        .hasMessageContaining("PATH@min:METRIC");
+    assertThatThrownBy(() -> Ref.parse("proj/model@max:" + "x".repeat(257)))
+        .hasMessageContaining("at most 256");
+    assertThatThrownBy(() -> Ref.parse("proj/model@min:a\nb")).hasMessageContaining("control");
+    assertThatThrownBy(() -> Ref.parse("proj/model@mean:loss"))
+        .hasMessageContaining("contains ':'");
+  }
+
   @ParameterizedTest
-  @ValueSource(strings = {"proj/model@latest", "proj/model@7", "proj/model@best", "a@1000000"})
+  @ValueSource(
+      strings = {
+        "proj/model@latest",
+        "proj/model@7",
+        "proj/model@best",
+        "a@1000000",
+        "a@min:val_loss",
+        "a@max:acc"
+      })
   void printsWhatItParses(String text) {
     assertThat(Ref.parse(text)).hasToString(text);
     assertThat(Ref.parse(Ref.parse(text).toString())).isEqualTo(Ref.parse(text));

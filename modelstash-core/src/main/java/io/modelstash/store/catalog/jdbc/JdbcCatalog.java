@@ -8,6 +8,10 @@ import io.modelstash.store.catalog.ChunkRecord;
 import io.modelstash.store.catalog.NewVersion;
 import io.modelstash.store.catalog.PathSummary;
 import io.modelstash.store.catalog.RemoveResult;
+import io.modelstash.store.catalog.Sweep;
+import io.modelstash.store.catalog.SweepFence;
+import io.modelstash.store.catalog.SweepRequest;
+import io.modelstash.store.catalog.SweptObjectException;
 import io.modelstash.store.catalog.TagResult;
 import io.modelstash.store.catalog.VersionInfo;
 import io.modelstash.store.name.AliasName;
@@ -24,12 +28,16 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ThreadLocalRandom;
@@ -219,20 +227,84 @@ public abstract class JdbcCatalog implements Catalog {
     return inTransaction(true, "commit a version of " + v.path(), c -> insertVersion(c, v));
   }
 
-  private VersionId insertVersion(Connection c, NewVersion v) throws SQLException {
-    String path = v.path().toString();
+  private VersionId insertVersion(Connection c, NewVersion v)
+      throws SQLException, CatalogException {
     long now = now();
+    if (v.fence().isPresent()) {
+      checkFence(c, v, v.fence().get(), now);
+    }
+    return insertVersion(c, v, OptionalLong.empty(), now);
+  }
+
+  /**
+   * Refuses the commit if a sweep the fence does not cover as settled condemned one of the
+   * version's chunks, their bases, or its manifest.
+   */
+  private static void checkFence(Connection c, NewVersion v, SweepFence fence, long now)
+      throws SQLException, CatalogException {
+    if (now - fence.takenAt().toEpochMilli() > Sweep.TOMBSTONE_RETENTION.toMillis()) {
+      throw new CatalogException(
+          "Cannot commit a version of "
+              + v.path()
+              + ": it took longer than "
+              + Sweep.TOMBSTONE_RETENTION.toDays()
+              + " days to write, so garbage collection may have removed chunks it uses (put it"
+              + " again)");
+    }
+    Set<String> needed = new HashSet<>();
+    for (ChunkInfo ch : v.chunks()) {
+      needed.add(ch.id().hex());
+      ch.base().ifPresent(b -> needed.add(b.hex()));
+    }
+    try (PreparedStatement p =
+        c.prepareStatement("SELECT digest, swept_by FROM chunks WHERE swept_by >= ?")) {
+      bind(p, fence.lowestConflicting());
+      try (ResultSet rs = p.executeQuery()) {
+        while (rs.next()) {
+          long sweptBy = rs.getLong(2);
+          if (needed.contains(rs.getString(1)) && fence.conflictsWith(sweptBy)) {
+            throw new SweptObjectException("chunk", Digest.parse(rs.getString(1)), sweptBy);
+          }
+        }
+      }
+    }
+    try (PreparedStatement p =
+        c.prepareStatement("SELECT swept_by FROM swept_manifests WHERE digest = ?")) {
+      bind(p, v.manifest().hex());
+      try (ResultSet rs = p.executeQuery()) {
+        if (rs.next() && fence.conflictsWith(rs.getLong(1))) {
+          throw new SweptObjectException("manifest", v.manifest(), rs.getLong(1));
+        }
+      }
+    }
+  }
+
+  /** Inserts a version with the next number, or with {@code fixed} when recovering. */
+  private VersionId insertVersion(Connection c, NewVersion v, OptionalLong fixed, long now)
+      throws SQLException {
+    String path = v.path().toString();
     update(
         c,
         "INSERT INTO model_paths (path, last_number, created_at) VALUES (?, 0, ?)"
             + " ON CONFLICT (path) DO NOTHING",
         path,
         now);
-    // The row lock taken here (or the database write lock) serializes writers to this path, so
-    // the number read next is ours alone; a counter rather than max(number) never reuses the
-    // number of a removed version.
-    update(c, "UPDATE model_paths SET last_number = last_number + 1 WHERE path = ?", path);
-    long number = queryLong(c, "SELECT last_number FROM model_paths WHERE path = ?", path);
+    long number;
+    if (fixed.isPresent()) {
+      number = fixed.getAsLong();
+      update(
+          c,
+          "UPDATE model_paths SET last_number = ? WHERE path = ? AND last_number < ?",
+          number,
+          path,
+          number);
+    } else {
+      // The row lock taken here (or the database write lock) serializes writers to this path, so
+      // the number read next is ours alone; a counter rather than max(number) never reuses the
+      // number of a removed version.
+      update(c, "UPDATE model_paths SET last_number = last_number + 1 WHERE path = ?", path);
+      number = queryLong(c, "SELECT last_number FROM model_paths WHERE path = ?", path);
+    }
     update(
         c,
         "INSERT INTO versions (path, number, created_at, file_sha256, size, stored_bytes_added,"
@@ -267,9 +339,21 @@ public abstract class JdbcCatalog implements Catalog {
     }
     try (PreparedStatement p =
         c.prepareStatement(
+            // A live record keeps its first sizes; a tombstone takes those of the rewritten object.
             "INSERT INTO chunks (digest, encoded_size, raw_size, codec, base_digest, created_at,"
                 + " last_referenced_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (digest)"
-                + " DO UPDATE SET last_referenced_at = excluded.last_referenced_at")) {
+                + " DO UPDATE SET last_referenced_at = excluded.last_referenced_at,"
+                + " encoded_size = CASE WHEN chunks.swept_by IS NULL THEN chunks.encoded_size"
+                + " ELSE excluded.encoded_size END,"
+                + " raw_size = CASE WHEN chunks.swept_by IS NULL THEN chunks.raw_size"
+                + " ELSE excluded.raw_size END,"
+                + " codec = CASE WHEN chunks.swept_by IS NULL THEN chunks.codec"
+                + " ELSE excluded.codec END,"
+                + " base_digest = CASE WHEN chunks.swept_by IS NULL THEN chunks.base_digest"
+                + " ELSE excluded.base_digest END,"
+                + " created_at = CASE WHEN chunks.swept_by IS NULL THEN chunks.created_at"
+                + " ELSE excluded.created_at END,"
+                + " swept_by = NULL")) {
       for (ChunkInfo ch : v.chunks()) {
         bind(
             p,
@@ -292,6 +376,7 @@ public abstract class JdbcCatalog implements Catalog {
       }
       p.executeBatch();
     }
+    update(c, "DELETE FROM swept_manifests WHERE digest = ?", v.manifest().hex());
     return new VersionId(v.path(), number);
   }
 
@@ -314,6 +399,18 @@ public abstract class JdbcCatalog implements Catalog {
                         + " FROM versions v WHERE v.path = ? AND v.number = ?",
                     path,
                     n.number());
+          } else if (ref.selector() instanceof Ref.Best b) {
+            found =
+                versions(
+                    c,
+                    "SELECT "
+                        + VERSION_COLUMNS
+                        + " FROM versions v JOIN version_metrics m ON m.path = v.path AND m.number"
+                        + " = v.number WHERE v.path = ? AND m.name = ? ORDER BY m.value "
+                        + (b.highest() ? "DESC" : "ASC")
+                        + ", v.number DESC LIMIT 1",
+                    path,
+                    b.metric());
           } else if (ref.selector() instanceof Ref.Alias a) {
             found =
                 versions(
@@ -698,7 +795,7 @@ public abstract class JdbcCatalog implements Catalog {
           try (PreparedStatement p =
               c.prepareStatement(
                   "SELECT encoded_size, raw_size, codec, base_digest, created_at,"
-                      + " last_referenced_at FROM chunks WHERE digest = ?")) {
+                      + " last_referenced_at FROM chunks WHERE digest = ? AND swept_by IS NULL")) {
             bind(p, id.hex());
             try (ResultSet rs = p.executeQuery()) {
               if (!rs.next()) {
@@ -717,6 +814,431 @@ public abstract class JdbcCatalog implements Catalog {
                       Instant.ofEpochMilli(rs.getLong(6))));
             }
           }
+        });
+  }
+
+  // ---- lifecycle queries
+
+  private static final int BATCH = 500;
+
+  private static final String CHUNK_COLUMNS =
+      "c.digest, c.encoded_size, c.raw_size, c.codec, c.base_digest";
+
+  private static ChunkInfo chunkInfoOf(ResultSet rs) throws SQLException {
+    return new ChunkInfo(
+        Digest.parse(rs.getString(1)),
+        rs.getLong(2),
+        rs.getLong(3),
+        rs.getInt(4),
+        Optional.ofNullable(rs.getString(5)).map(Digest::parse));
+  }
+
+  private static List<ChunkInfo> chunkInfos(Connection c, String sql, Object... args)
+      throws SQLException {
+    List<ChunkInfo> out = new ArrayList<>();
+    try (PreparedStatement p = c.prepareStatement(sql)) {
+      bind(p, args);
+      try (ResultSet rs = p.executeQuery()) {
+        while (rs.next()) {
+          out.add(chunkInfoOf(rs));
+        }
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public List<ChunkInfo> versionChunks(VersionId id) throws CatalogException {
+    return inTransaction(
+        false,
+        "list the chunks of " + id,
+        c ->
+            chunkInfos(
+                c,
+                "SELECT "
+                    + CHUNK_COLUMNS
+                    + " FROM version_chunks vc JOIN chunks c ON c.digest = vc.digest"
+                    + " WHERE vc.path = ? AND vc.number = ?",
+                id.path().toString(),
+                id.number()));
+  }
+
+  /** Runs {@code sql + "?, ?, …" + suffix} for batches of ids, handing every row to the sink. */
+  private static void inBatches(
+      Connection c, String sql, String suffix, Collection<Digest> ids, RowSink sink)
+      throws SQLException {
+    List<Digest> all = new ArrayList<>(new LinkedHashSet<>(ids));
+    for (int from = 0; from < all.size(); from += BATCH) {
+      List<Digest> part = all.subList(from, Math.min(all.size(), from + BATCH));
+      StringBuilder q = new StringBuilder(sql);
+      for (int i = 0; i < part.size(); i++) {
+        q.append(i == 0 ? "?" : ", ?");
+      }
+      q.append(suffix);
+      Object[] args = new Object[part.size()];
+      for (int i = 0; i < part.size(); i++) {
+        args[i] = part.get(i).hex();
+      }
+      try (PreparedStatement p = c.prepareStatement(q.toString())) {
+        bind(p, args);
+        try (ResultSet rs = p.executeQuery()) {
+          while (rs.next()) {
+            sink.accept(rs);
+          }
+        }
+      }
+    }
+  }
+
+  @FunctionalInterface
+  private interface RowSink {
+    void accept(ResultSet rs) throws SQLException;
+  }
+
+  @Override
+  public Map<Digest, Long> referenceCounts(Collection<Digest> ids) throws CatalogException {
+    return inTransaction(
+        false,
+        "count chunk references",
+        c -> {
+          Map<Digest, Long> out = new HashMap<>();
+          inBatches(
+              c,
+              "SELECT digest, COUNT(*) FROM version_chunks WHERE digest IN (",
+              ") GROUP BY digest",
+              ids,
+              rs -> out.put(Digest.parse(rs.getString(1)), rs.getLong(2)));
+          return out;
+        });
+  }
+
+  @Override
+  public Set<Digest> liveChunks(Collection<Digest> ids) throws CatalogException {
+    return inTransaction(
+        false,
+        "look up chunks",
+        c -> {
+          Set<Digest> out = new HashSet<>();
+          inBatches(
+              c,
+              "SELECT digest FROM chunks WHERE swept_by IS NULL AND digest IN (",
+              ")",
+              ids,
+              rs -> out.add(Digest.parse(rs.getString(1))));
+          return out;
+        });
+  }
+
+  @Override
+  public List<ChunkRecord> unreferencedChunks() throws CatalogException {
+    return inTransaction(
+        false,
+        "list unreferenced chunks",
+        c -> {
+          List<ChunkRecord> out = new ArrayList<>();
+          try (PreparedStatement p =
+                  c.prepareStatement(
+                      "SELECT "
+                          + CHUNK_COLUMNS
+                          + ", c.created_at, c.last_referenced_at FROM chunks c WHERE c.swept_by IS"
+                          + " NULL AND NOT EXISTS (SELECT 1 FROM version_chunks vc WHERE vc.digest ="
+                          + " c.digest)");
+              ResultSet rs = p.executeQuery()) {
+            while (rs.next()) {
+              out.add(
+                  new ChunkRecord(
+                      chunkInfoOf(rs),
+                      Instant.ofEpochMilli(rs.getLong(6)),
+                      Instant.ofEpochMilli(rs.getLong(7))));
+            }
+          }
+          return out;
+        });
+  }
+
+  @Override
+  public List<ChunkInfo> deltaChunks() throws CatalogException {
+    return inTransaction(
+        false,
+        "list delta chunks",
+        c ->
+            chunkInfos(
+                c,
+                "SELECT "
+                    + CHUNK_COLUMNS
+                    + " FROM chunks c WHERE c.swept_by IS NULL AND c.base_digest IS NOT NULL"));
+  }
+
+  @Override
+  public Set<Digest> referencedManifests() throws CatalogException {
+    return inTransaction(
+        false,
+        "list manifests",
+        c -> {
+          Set<Digest> out = new HashSet<>();
+          try (PreparedStatement p = c.prepareStatement("SELECT DISTINCT manifest FROM versions");
+              ResultSet rs = p.executeQuery()) {
+            while (rs.next()) {
+              out.add(Digest.parse(rs.getString(1)));
+            }
+          }
+          return out;
+        });
+  }
+
+  @Override
+  public List<VersionInfo> versionsByMetric(
+      Optional<ModelPath> prefix, String metric, boolean descending, int limit)
+      throws CatalogException {
+    if (limit < 0) {
+      throw new IllegalArgumentException("limit " + limit + " < 0");
+    }
+    Filter f = Filter.of("v.path", prefix);
+    return inTransaction(
+        false,
+        "rank versions by " + metric,
+        c -> {
+          List<Object[]> ids = new ArrayList<>();
+          Object[] args = new Object[f.args.length + 2];
+          args[0] = metric;
+          System.arraycopy(f.args, 0, args, 1, f.args.length);
+          args[args.length - 1] = (long) limit;
+          try (PreparedStatement p =
+              c.prepareStatement(
+                  "SELECT v.path, v.number FROM versions v JOIN version_metrics m ON m.path ="
+                      + " v.path AND m.number = v.number WHERE m.name = ?"
+                      + f.sql
+                      + " ORDER BY m.value "
+                      + (descending ? "DESC" : "ASC")
+                      + ", v.created_at DESC, v.path, v.number DESC LIMIT ?")) {
+            bind(p, args);
+            try (ResultSet rs = p.executeQuery()) {
+              while (rs.next()) {
+                ids.add(new Object[] {rs.getString(1), rs.getLong(2)});
+              }
+            }
+          }
+          List<VersionInfo> out = new ArrayList<>();
+          for (Object[] id : ids) {
+            out.addAll(
+                versions(
+                    c,
+                    "SELECT "
+                        + VERSION_COLUMNS
+                        + " FROM versions v WHERE v.path = ? AND v.number = ?",
+                    id[0],
+                    id[1]));
+          }
+          return out;
+        });
+  }
+
+  // ---- sweeps
+
+  @Override
+  public SweepFence sweepFence() throws CatalogException {
+    return inTransaction(
+        false,
+        "read the garbage-collection state",
+        c -> {
+          long now = now();
+          long generation = queryLong(c, "SELECT COALESCE(MAX(generation), 0) FROM gc_sweeps");
+          Set<Long> open = new HashSet<>();
+          try (PreparedStatement p =
+              c.prepareStatement(
+                  "SELECT generation FROM gc_sweeps WHERE finished_at IS NULL AND heartbeat_at"
+                      + " >= ?")) {
+            bind(p, now - Sweep.LEASE.toMillis());
+            try (ResultSet rs = p.executeQuery()) {
+              while (rs.next()) {
+                open.add(rs.getLong(1));
+              }
+            }
+          }
+          return new SweepFence(generation, open, Instant.ofEpochMilli(now));
+        });
+  }
+
+  @Override
+  public Sweep beginSweep(SweepRequest r) throws CatalogException {
+    return inTransaction(true, "begin a garbage-collection sweep", c -> condemn(c, r));
+  }
+
+  private Sweep condemn(Connection c, SweepRequest r) throws SQLException {
+    long now = now();
+    long g = queryLong(c, "SELECT COALESCE(MAX(generation), 0) + 1 FROM gc_sweeps");
+    update(
+        c,
+        "INSERT INTO gc_sweeps (generation, started_at, heartbeat_at, finished_at)"
+            + " VALUES (?, ?, ?, NULL)",
+        g,
+        now,
+        now);
+    String settledLongAgo =
+        "SELECT generation FROM gc_sweeps WHERE COALESCE(finished_at, heartbeat_at) < ?";
+    long forgetBefore = now - Sweep.TOMBSTONE_RETENTION.toMillis();
+    update(c, "DELETE FROM chunks WHERE swept_by IN (" + settledLongAgo + ")", forgetBefore);
+    update(
+        c, "DELETE FROM swept_manifests WHERE swept_by IN (" + settledLongAgo + ")", forgetBefore);
+
+    Set<Digest> condemned = new LinkedHashSet<>();
+    long cutoff = r.cutoff().toEpochMilli();
+    try (PreparedStatement p =
+        c.prepareStatement(
+            "SELECT c.last_referenced_at FROM chunks c WHERE c.digest = ? AND c.swept_by IS NULL"
+                + " AND NOT EXISTS (SELECT 1 FROM version_chunks vc WHERE vc.digest = c.digest)")) {
+      for (Digest d : r.chunks()) {
+        bind(p, d.hex());
+        try (ResultSet rs = p.executeQuery()) {
+          if (rs.next() && (r.released().contains(d) || rs.getLong(1) < cutoff)) {
+            condemned.add(d);
+          }
+        }
+      }
+    }
+    Set<Digest> orphansWithoutRow = new HashSet<>();
+    try (PreparedStatement p = c.prepareStatement("SELECT swept_by FROM chunks WHERE digest = ?")) {
+      for (Digest d : r.orphanChunks()) {
+        bind(p, d.hex());
+        try (ResultSet rs = p.executeQuery()) {
+          if (!rs.next()) {
+            orphansWithoutRow.add(d);
+            condemned.add(d);
+          } else {
+            rs.getLong(1);
+            if (!rs.wasNull()) {
+              condemned.add(d);
+            }
+          }
+        }
+      }
+    }
+    // A delta's base stays while any delta on it stays; repeat in case bases ever get bases.
+    try (PreparedStatement p =
+        c.prepareStatement(
+            "SELECT digest FROM chunks WHERE base_digest = ? AND swept_by IS NULL")) {
+      boolean changed = true;
+      while (changed) {
+        changed = false;
+        for (Digest d : new ArrayList<>(condemned)) {
+          bind(p, d.hex());
+          try (ResultSet rs = p.executeQuery()) {
+            while (rs.next()) {
+              if (!condemned.contains(Digest.parse(rs.getString(1)))) {
+                condemned.remove(d);
+                changed = true;
+                break;
+              }
+            }
+          }
+        }
+      }
+    }
+    try (PreparedStatement tomb =
+            c.prepareStatement("UPDATE chunks SET swept_by = ? WHERE digest = ?");
+        PreparedStatement insert =
+            c.prepareStatement(
+                "INSERT INTO chunks (digest, encoded_size, raw_size, codec, base_digest,"
+                    + " created_at, last_referenced_at, swept_by) VALUES (?, 0, 0, 0, NULL, ?, ?,"
+                    + " ?)")) {
+      for (Digest d : condemned) {
+        if (orphansWithoutRow.contains(d)) {
+          bind(insert, d.hex(), now, now, g);
+          insert.addBatch();
+        } else {
+          bind(tomb, g, d.hex());
+          tomb.addBatch();
+        }
+      }
+      tomb.executeBatch();
+      insert.executeBatch();
+    }
+    List<Digest> manifests = new ArrayList<>();
+    try (PreparedStatement used = c.prepareStatement("SELECT 1 FROM versions WHERE manifest = ?");
+        PreparedStatement tomb =
+            c.prepareStatement(
+                "INSERT INTO swept_manifests (digest, swept_by) VALUES (?, ?)"
+                    + " ON CONFLICT (digest) DO UPDATE SET swept_by = excluded.swept_by")) {
+      for (Digest m : new LinkedHashSet<>(r.manifests())) {
+        bind(used, m.hex());
+        try (ResultSet rs = used.executeQuery()) {
+          if (rs.next()) {
+            continue;
+          }
+        }
+        bind(tomb, m.hex(), g);
+        tomb.executeUpdate();
+        manifests.add(m);
+      }
+    }
+    return new Sweep(g, new ArrayList<>(condemned), manifests);
+  }
+
+  @Override
+  public boolean renewSweep(long generation) throws CatalogException {
+    return inTransaction(
+        true,
+        "renew garbage-collection sweep " + generation,
+        c -> {
+          long now = now();
+          return update(
+                  c,
+                  "UPDATE gc_sweeps SET heartbeat_at = ? WHERE generation = ? AND finished_at IS"
+                      + " NULL AND heartbeat_at >= ?",
+                  now,
+                  generation,
+                  now - Sweep.LEASE.toMillis())
+              == 1;
+        });
+  }
+
+  @Override
+  public void finishSweep(long generation) throws CatalogException {
+    inTransaction(
+        true,
+        "finish garbage-collection sweep " + generation,
+        c ->
+            update(
+                c,
+                "UPDATE gc_sweeps SET finished_at = ? WHERE generation = ? AND finished_at IS NULL",
+                now(),
+                generation));
+  }
+
+  // ---- recovery
+
+  @Override
+  public void recoverVersion(NewVersion v, long number, Instant createdAt) throws CatalogException {
+    VersionId id = new VersionId(v.path(), number);
+    inTransaction(
+        true,
+        "recover " + id,
+        c -> {
+          if (versionExists(c, id)) {
+            throw new CatalogException("Cannot recover " + id + ": the catalog already has it");
+          }
+          return insertVersion(c, v, OptionalLong.of(number), createdAt.toEpochMilli());
+        });
+  }
+
+  @Override
+  public void reserveNumbers(ModelPath path, long number) throws CatalogException {
+    inTransaction(
+        true,
+        "reserve version numbers of " + path,
+        c -> {
+          update(
+              c,
+              "INSERT INTO model_paths (path, last_number, created_at) VALUES (?, 0, ?)"
+                  + " ON CONFLICT (path) DO NOTHING",
+              path.toString(),
+              now());
+          return update(
+              c,
+              "UPDATE model_paths SET last_number = ? WHERE path = ? AND last_number < ?",
+              number,
+              path.toString(),
+              number);
         });
   }
 

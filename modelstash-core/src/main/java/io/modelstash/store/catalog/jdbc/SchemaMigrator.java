@@ -23,7 +23,7 @@ import java.util.List;
 public final class SchemaMigrator {
 
   /** The schema version this code creates and understands. */
-  public static final int LATEST = 1;
+  public static final int LATEST = 2;
 
   private SchemaMigrator() {}
 

@@ -56,9 +56,9 @@ class SqliteCatalogTest extends CatalogContract {
   }
 
   @Test
-  void usesWalAndRecordsSchemaVersionOne() throws Exception {
+  void usesWalAndRecordsSchemaVersionTwo() throws Exception {
     assertThat(query("PRAGMA journal_mode")).containsExactly("wal");
-    assertThat(query("SELECT version FROM schema_version")).containsExactly("1");
+    assertThat(query("SELECT version FROM schema_version")).containsExactly("2");
   }
 
   @Test
@@ -73,19 +73,62 @@ class SqliteCatalogTest extends CatalogContract {
       assertThat(again.hasChunk(chunk("a", 10).id())).isTrue();
       assertThat(again.commit(version(MODEL, 3)).number()).isEqualTo(3);
     }
-    assertThat(query("SELECT version FROM schema_version")).containsExactly("1");
+    assertThat(query("SELECT version FROM schema_version")).containsExactly("2");
+  }
+
+  @Test
+  void upgradesACatalogOfSchemaOne() throws Exception {
+    catalog().close();
+    java.nio.file.Files.delete(file());
+    String v1;
+    try (java.io.InputStream in =
+        SqliteCatalogTest.class.getResourceAsStream(
+            "/io/modelstash/store/catalog/jdbc/schema-v1.sql")) {
+      v1 = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    StringBuilder sql = new StringBuilder();
+    for (String line : v1.split("\n")) {
+      if (!line.strip().startsWith("--")) {
+        sql.append(line).append('\n');
+      }
+    }
+    for (String stmt : sql.toString().split(";")) {
+      if (!stmt.isBlank()) {
+        execute(stmt);
+      }
+    }
+    execute("CREATE TABLE schema_version (version BIGINT NOT NULL)");
+    execute("INSERT INTO schema_version (version) VALUES (1)");
+    execute("INSERT INTO model_paths VALUES ('proj/exp/model', 1, 0)");
+    String sha = "a".repeat(64);
+    execute(
+        "INSERT INTO versions VALUES ('proj/exp/model', 1, 0, '"
+            + sha
+            + "', 5, 5, '"
+            + sha
+            + "', 'raw', NULL, NULL)");
+    execute("INSERT INTO version_metrics VALUES ('proj/exp/model', 1, 'loss', 0.5)");
+    execute("INSERT INTO chunks VALUES ('" + sha + "', 3, 5, 1, NULL, 0, 0)");
+    execute("INSERT INTO version_chunks VALUES ('proj/exp/model', 1, '" + sha + "')");
+    try (Catalog upgraded = SqliteCatalog.open(file(), clock)) {
+      assertThat(query("SELECT version FROM schema_version")).containsExactly("2");
+      assertThat(upgraded.resolve(Ref.parse("proj/exp/model@min:loss"))).isPresent();
+      assertThat(upgraded.versionChunks(new VersionId(MODEL, 1))).hasSize(1);
+      assertThat(upgraded.sweepFence().generation()).isZero();
+      assertThat(upgraded.commit(version(MODEL, 2)).number()).isEqualTo(2);
+    }
   }
 
   @Test
   void refusesACatalogFromANewerModelstash() throws Exception {
     catalog().close();
-    execute("UPDATE schema_version SET version = 2");
+    execute("UPDATE schema_version SET version = 3");
     assertThatThrownBy(() -> SqliteCatalog.open(file()))
         .isInstanceOf(CatalogException.class)
         .hasMessage(
             "Cannot open catalog "
                 + file().toAbsolutePath()
-                + ": it was created by a newer modelstash (schema 2 > 1); upgrade modelstash");
+                + ": it was created by a newer modelstash (schema 3 > 2); upgrade modelstash");
   }
 
   @Test
