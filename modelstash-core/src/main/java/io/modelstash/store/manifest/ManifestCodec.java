@@ -10,8 +10,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.modelstash.store.blob.CorruptObjectException;
 import io.modelstash.store.name.Digest;
 import io.modelstash.store.name.ModelPath;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,7 +19,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
-import java.util.zip.CRC32C;
 
 /**
  * Encodes manifests: {@code "MSMF"}, a format version byte, a u32 little-endian length, that many
@@ -71,12 +68,7 @@ public final class ManifestCodec {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("Cannot encode manifest", e);
     }
-    ByteBuffer b = ByteBuffer.allocate(4 + 1 + 4 + json.length + 4).order(ByteOrder.LITTLE_ENDIAN);
-    b.put(MAGIC).put((byte) VERSION).putInt(json.length).put(json);
-    CRC32C crc = new CRC32C();
-    crc.update(b.array(), 0, b.position());
-    b.putInt((int) crc.getValue());
-    return b.array();
+    return JsonEnvelope.wrap(MAGIC, VERSION, json);
   }
 
   private static ObjectNode storage(Manifest.StorageView v) {
@@ -162,33 +154,9 @@ public final class ManifestCodec {
   /** Decodes a manifest, checking magic, version, length and checksum. */
   public static Manifest decode(byte[] data, Digest name) throws CorruptObjectException {
     String what = "Manifest " + name.hex();
-    if (data.length < 13 || !java.util.Arrays.equals(data, 0, 4, MAGIC, 0, 4)) {
-      throw new CorruptObjectException(what + " is corrupt: bad magic or too short");
-    }
-    int version = data[4] & 0xFF;
-    if (version > VERSION) {
-      throw new CorruptObjectException(
-          what
-              + " was written by a newer modelstash (manifest format "
-              + version
-              + " > "
-              + VERSION
-              + "); upgrade modelstash");
-    }
-    ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
-    long length = b.getInt(5) & 0xFFFFFFFFL;
-    if (length > MAX_JSON || 9 + length + 4 != data.length) {
-      throw new CorruptObjectException(
-          what + " is corrupt: expected " + (9 + length + 4) + " bytes, actual " + data.length);
-    }
-    CRC32C crc = new CRC32C();
-    crc.update(data, 0, data.length - 4);
-    int stored = b.getInt(data.length - 4);
-    if ((int) crc.getValue() != stored) {
-      throw new CorruptObjectException(what + " is corrupt: checksum mismatch");
-    }
+    byte[] json = JsonEnvelope.unwrap(data, MAGIC, VERSION, MAX_JSON, what, "manifest format");
     try {
-      JsonNode root = JSON.readTree(new String(data, 9, (int) length, StandardCharsets.UTF_8));
+      JsonNode root = JSON.readTree(new String(json, StandardCharsets.UTF_8));
       JsonNode file = root.required("file");
       Map<String, String> params = new LinkedHashMap<>();
       for (Map.Entry<String, JsonNode> e : root.required("params").properties()) {

@@ -10,13 +10,9 @@ import io.modelstash.store.blob.CorruptObjectException;
 import io.modelstash.store.name.Digest;
 import io.modelstash.store.name.ModelPath;
 import io.modelstash.store.name.VersionId;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.Objects;
-import java.util.zip.CRC32C;
 
 /**
  * The blob-store record of a catalog event that a manifest cannot carry: which number a committed
@@ -75,12 +71,7 @@ public record VersionRecord(Event event, VersionId version, Digest manifest, Ins
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("Cannot encode version record", e);
     }
-    ByteBuffer b = ByteBuffer.allocate(4 + 1 + 4 + json.length + 4).order(ByteOrder.LITTLE_ENDIAN);
-    b.put(MAGIC).put((byte) FORMAT).putInt(json.length).put(json);
-    CRC32C crc = new CRC32C();
-    crc.update(b.array(), 0, b.position());
-    b.putInt((int) crc.getValue());
-    return b.array();
+    return JsonEnvelope.wrap(MAGIC, FORMAT, json);
   }
 
   /** The record's name in the blob store: the SHA-256 of its encoding. */
@@ -95,32 +86,9 @@ public record VersionRecord(Event event, VersionId version, Digest manifest, Ins
    */
   public static VersionRecord decode(byte[] data, Digest name) throws CorruptObjectException {
     String what = "Version record " + name.hex();
-    if (data.length < 13 || !Arrays.equals(data, 0, 4, MAGIC, 0, 4)) {
-      throw new CorruptObjectException(what + " is corrupt: bad magic or too short");
-    }
-    int format = data[4] & 0xFF;
-    if (format > FORMAT) {
-      throw new CorruptObjectException(
-          what
-              + " was written by a newer modelstash (record format "
-              + format
-              + " > "
-              + FORMAT
-              + "); upgrade modelstash");
-    }
-    ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
-    long length = b.getInt(5) & 0xFFFFFFFFL;
-    if (length > MAX_JSON || 9 + length + 4 != data.length) {
-      throw new CorruptObjectException(
-          what + " is corrupt: expected " + (9 + length + 4) + " bytes, actual " + data.length);
-    }
-    CRC32C crc = new CRC32C();
-    crc.update(data, 0, data.length - 4);
-    if ((int) crc.getValue() != b.getInt(data.length - 4)) {
-      throw new CorruptObjectException(what + " is corrupt: checksum mismatch");
-    }
+    byte[] json = JsonEnvelope.unwrap(data, MAGIC, FORMAT, MAX_JSON, what, "record format");
     try {
-      JsonNode root = JSON.readTree(new String(data, 9, (int) length, StandardCharsets.UTF_8));
+      JsonNode root = JSON.readTree(new String(json, StandardCharsets.UTF_8));
       String event = root.required("event").asText();
       Event e;
       if (event.equals("committed")) {
