@@ -458,11 +458,6 @@ def machine(path):
         src, fstype, size = run(["findmnt", "-no", "SOURCE,FSTYPE,SIZE", "-T", path],
                                 capture=True).split()[:3]
         info["disk"] = {"device": src, "fstype": fstype, "size": size}
-        dev = os.path.basename(src)
-        rota = "/sys/block/%s/queue/rotational" % dev
-        if os.path.exists(rota):
-            with open(rota) as fh:
-                info["disk"]["rotational"] = fh.read().strip() == "1"
     except (Failure, ValueError, OSError):
         pass
     try:
@@ -477,11 +472,13 @@ def machine(path):
 def git_info(repo):
     def git(*args):
         return run(["git", "-C", repo] + list(args), capture=True).strip()
+    code = ["pom.xml", "bin"] + sorted(d for d in os.listdir(repo) if d.startswith("modelstash-"))
     try:
-        dirty = [l for l in git("status", "--porcelain").splitlines()
-                 if not l[3:].startswith("bench/") and not l[3:].startswith("docs/BENCH")]
-        return {"commit": git("rev-parse", "HEAD"), "subject": git("log", "-1", "--format=%s"),
-                "dirty": bool(dirty)}
+        # The commit that last changed modelstash itself, not the bench scripts or the docs.
+        commit = git("log", "-1", "--format=%H", "--", *code)
+        dirty = git("status", "--porcelain", "--", *code)
+        return {"commit": commit, "subject": git("log", "-1", "--format=%s", commit),
+                "head": git("rev-parse", "HEAD"), "dirty": bool(dirty)}
     except Failure:
         return {}
 

@@ -144,9 +144,9 @@ def markdown(res, png_name):
       "measured in one run on the same files: six scenarios of real (small) training runs "
       "written with `torch.save`, described in [bench/README.md](../bench/README.md).")
     w("")
-    w("- Date: %s; mode: **%s**; modelstash build: `%s`%s (%s)." % (
+    w("- Date: %s; mode: **%s**; modelstash code as of commit `%s`%s (\"%s\")." % (
         res["date"], res["mode"], git.get("commit", "?")[:12],
-        " with uncommitted changes" if git.get("dirty") else "", git.get("subject", "")))
+        " plus uncommitted changes" if git.get("dirty") else "", git.get("subject", "")))
     w("- `put --base`: %s." % ("used for the S2 fine-tunes" if res["modelstash_has_base"]
                                else "not supported by this build, so S2 fine-tunes are put "
                                "without it (dedup across paths still applies)"))
@@ -242,11 +242,11 @@ def markdown(res, png_name):
     w("## Machine and tools")
     w("")
     disk = m.get("disk", {})
-    w("- CPU: %s, %s cores; memory %s GiB; disk %s (%s, %s%s); %s, kernel %s." % (
-        m.get("cpu", "?"), m.get("cores", "?"), m.get("memory_gib", "?"),
-        disk.get("device", "?"), disk.get("fstype", "?"), disk.get("size", "?"),
-        {True: ", rotational", False: ", non-rotational"}.get(disk.get("rotational"), ""),
-        m.get("os", "?"), m.get("kernel", "?")))
+    w("- CPU: %s, %s cores; memory %s GiB; disk %s (%s, %s; its speed shows in the cp + sync "
+      "rows); %s, kernel %s." % (
+          m.get("cpu", "?"), m.get("cores", "?"), m.get("memory_gib", "?"),
+          disk.get("device", "?"), disk.get("fstype", "?"), disk.get("size", "?"),
+          m.get("os", "?"), m.get("kernel", "?")))
     for name in ["modelstash", "restic", "borg", "gzip", "zstd", "java", "python"]:
         w("- %s: `%s`" % (name, tools.get(name, "?")))
     w("- Scenarios: torch %s, %d thread(s), generated in %.0f s (`bench/scenarios.py`%s)." % (
