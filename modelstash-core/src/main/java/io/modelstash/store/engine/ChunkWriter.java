@@ -17,7 +17,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
@@ -36,18 +38,32 @@ final class ChunkWriter {
   private final Catalog catalog;
   private final ChunkReader reader;
   private final ExecutorService pool;
+  private final ExecutorService io;
   private final Semaphore inFlight;
   private final List<Future<?>> pending = new ArrayList<>();
+  private final Queue<Future<?>> writes = new ConcurrentLinkedQueue<>();
   private final Map<Digest, ChunkInfo> referenced = new ConcurrentHashMap<>();
   private final Map<Digest, Boolean> order = new LinkedHashMap<>();
   private final AtomicLong storedAdded = new AtomicLong();
 
+  /**
+   * @param pool encodes chunks (CPU work)
+   * @param io writes encoded chunks; larger than {@code pool}, so that waiting for the disk to make
+   *     one chunk durable overlaps with encoding and with other chunks' writes
+   * @param window chunks held in memory at most, being encoded or written
+   */
   ChunkWriter(
-      BlobStore blobs, Catalog catalog, ChunkReader reader, ExecutorService pool, int window) {
+      BlobStore blobs,
+      Catalog catalog,
+      ChunkReader reader,
+      ExecutorService pool,
+      ExecutorService io,
+      int window) {
     this.blobs = blobs;
     this.catalog = catalog;
     this.reader = reader;
     this.pool = pool;
+    this.io = io;
     this.inFlight = new Semaphore(window);
   }
 
@@ -71,24 +87,45 @@ final class ChunkWriter {
     pending.add(
         pool.submit(
             () -> {
+              boolean handedOff = false;
               try {
-                write(id, raw, type, base);
+                Optional<EncodedChunk> encoded = encodeIfNew(id, raw, type, base);
+                if (encoded.isPresent()) {
+                  writes.add(
+                      io.submit(
+                          () -> {
+                            try {
+                              store(id, encoded.get());
+                            } finally {
+                              inFlight.release();
+                            }
+                            return null;
+                          }));
+                  handedOff = true;
+                }
               } finally {
-                inFlight.release();
+                if (!handedOff) {
+                  inFlight.release();
+                }
               }
               return null;
             }));
     return id;
   }
 
-  private void write(Digest id, byte[] raw, ElementType type, Optional<Manifest.ChunkRef> base)
+  /** The chunk encoded, or empty when the store already holds it (then it is only referenced). */
+  private Optional<EncodedChunk> encodeIfNew(
+      Digest id, byte[] raw, ElementType type, Optional<Manifest.ChunkRef> base)
       throws IOException {
     Optional<ChunkRecord> known = catalog.chunkInfo(id);
     if (known.isPresent() && blobs.exists(BlobKind.CHUNK, id)) {
       referenced.put(id, known.get().info());
-      return;
+      return Optional.empty();
     }
-    EncodedChunk encoded = ChunkEncoder.encodeBest(raw, type, deltaBase(id, raw, base));
+    return Optional.of(ChunkEncoder.encodeBest(raw, type, deltaBase(id, raw, base)));
+  }
+
+  private void store(Digest id, EncodedChunk encoded) throws IOException {
     blobs.put(BlobKind.CHUNK, id, encoded.openStream(), encoded.objectLength());
     storedAdded.addAndGet(encoded.objectLength());
     referenced.put(
@@ -119,10 +156,20 @@ final class ChunkWriter {
     }
   }
 
-  /** Waits for every queued chunk; rethrows the first failure. */
+  /** Waits for every queued chunk to be encoded and written; rethrows the first failure. */
   void finish() throws IOException {
-    IOException failure = null;
-    for (Future<?> f : pending) {
+    IOException failure = await(pending, null);
+    pending.clear();
+    failure = await(writes, failure);
+    writes.clear();
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  private static IOException await(Iterable<Future<?>> futures, IOException failure)
+      throws IOException {
+    for (Future<?> f : futures) {
       try {
         f.get();
       } catch (InterruptedException e) {
@@ -138,10 +185,7 @@ final class ChunkWriter {
         }
       }
     }
-    pending.clear();
-    if (failure != null) {
-      throw failure;
-    }
+    return failure;
   }
 
   /** Every chunk referenced, in first-use order. */

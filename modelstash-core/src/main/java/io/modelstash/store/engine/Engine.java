@@ -27,6 +27,7 @@ public final class Engine implements Closeable {
   private final Catalog catalog;
   private final ChunkReader reader;
   private final ExecutorService pool;
+  private final ExecutorService io;
   private final int threads;
 
   /** What a write produced: the layout, every chunk it references, and the bytes it added. */
@@ -45,6 +46,8 @@ public final class Engine implements Closeable {
           return t;
         };
     this.pool = Executors.newFixedThreadPool(threads, factory);
+    // blob writes wait on fsync far more than they compute; more of them overlap those waits
+    this.io = Executors.newFixedThreadPool(4 * threads, factory);
   }
 
   /**
@@ -55,7 +58,7 @@ public final class Engine implements Closeable {
   public Written write(
       Decomposition d, Map<String, String> tensorOfKey, Optional<Manifest.Layout> base)
       throws IOException {
-    ChunkWriter writer = new ChunkWriter(blobs, catalog, reader, pool, 4 * threads);
+    ChunkWriter writer = new ChunkWriter(blobs, catalog, reader, pool, io, 8 * threads);
     BaseIndex index = base.map(BaseIndex::of).orElse(BaseIndex.EMPTY);
     Manifest.Layout layout;
     try {
@@ -99,5 +102,6 @@ public final class Engine implements Closeable {
   @Override
   public void close() throws IOException {
     pool.shutdownNow();
+    io.shutdownNow();
   }
 }
