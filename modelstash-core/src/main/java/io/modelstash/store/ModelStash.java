@@ -270,14 +270,15 @@ public final class ModelStash implements Closeable {
     } catch (FormatException e) {
       decomposition = Decomposition.opaque(Checkpoints.RAW, src);
     }
-    Map<String, StorageLocation> locations = new HashMap<>();
-    locate(decomposition, new int[0], locations);
     Map<String, String> tensorOfKey = new HashMap<>();
-    List<Manifest.TensorEntry> tensors = tensorTable(src, tensorOfKey, locations);
-    Optional<Manifest.Layout> base = baseLayout(path, options);
+    List<Manifest.TensorEntry> tensors;
     Engine.Written written;
+    // closed on every path: a gzip file's decomposition owns the inflated copy in tmp/
     try (Decomposition d = decomposition) {
-      written = engine.write(d, tensorOfKey, base);
+      Map<String, StorageLocation> locations = new HashMap<>();
+      locate(d, new int[0], locations);
+      tensors = tensorTable(readable(d), tensorOfKey, locations);
+      written = engine.write(d, tensorOfKey, baseLayout(path, options));
     }
     Manifest manifest =
         new Manifest(
@@ -346,6 +347,19 @@ public final class ModelStash implements Closeable {
       // an unreadable previous version only costs the delta saving
       return Optional.empty();
     }
+  }
+
+  /**
+   * The bytes to read the tensor table from: for a gzip file decomposed around its deflate stream,
+   * the copy the decomposition already inflated, so the file is not inflated twice.
+   */
+  private static ByteSource readable(Decomposition d) {
+    for (Segment s : d.segments()) {
+      if (s instanceof Segment.Deflated) {
+        return ((Segment.Deflated) s).inner().source();
+      }
+    }
+    return d.source();
   }
 
   /** Where a payload lies: the deflate segments leading to its level, and its position there. */
