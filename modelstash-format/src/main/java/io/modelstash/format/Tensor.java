@@ -2,7 +2,6 @@ package io.modelstash.format;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -354,8 +353,6 @@ public final class Tensor {
           }
         }) {
       writeElements(sink);
-    } catch (UncheckedIOException e) {
-      throw e.getCause();
     }
     return HexFormat.of().formatHex(digest.digest());
   }

@@ -16,16 +16,12 @@ import io.modelstash.format.torch.TensorNames;
 import io.modelstash.format.torch.TorchWriter;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Converts a read {@link Checkpoint} to the PyTorch zip format or to safetensors. Each refusal says
@@ -145,38 +141,21 @@ public final class Converter {
 
   /** Path of the first value in the tree that is neither a container nor a tensor, or null. */
   private static String firstNonTensor(Object root) {
-    Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-    Deque<Object[]> stack = new ArrayDeque<>();
-    stack.push(new Object[] {null, root});
-    while (!stack.isEmpty()) {
-      Object[] item = stack.pop();
-      String path = (String) item[0];
-      Object v = item[1];
-      if (v instanceof TensorRef) {
-        continue;
-      }
-      if (v instanceof PyDict || v instanceof PyList || v instanceof PyTuple) {
-        if (!seen.add(v)) {
-          continue;
-        }
-        String base = path == null ? "" : path + "/";
-        if (v instanceof PyDict) {
-          List<Map.Entry<Object, Object>> entries = ((PyDict) v).entries();
-          for (int i = entries.size() - 1; i >= 0; i--) {
-            Map.Entry<Object, Object> e = entries.get(i);
-            stack.push(new Object[] {base + TensorNames.keyText(e.getKey()), e.getValue()});
+    String[] found = {null};
+    TensorNames.walk(
+        root,
+        (path, v) -> {
+          if (found[0] != null || v instanceof TensorRef) {
+            return false;
           }
-        } else {
-          List<Object> items = v instanceof PyList ? (PyList) v : ((PyTuple) v).items();
-          for (int i = items.size() - 1; i >= 0; i--) {
-            stack.push(new Object[] {base + i, items.get(i)});
+          if (v instanceof PyDict || v instanceof PyList || v instanceof PyTuple) {
+            return true;
           }
-        }
-        continue;
-      }
-      return (path == null ? "the saved object" : "'" + path + "'") + " (" + typeName(v) + ")";
-    }
-    return null;
+          found[0] =
+              (path == null ? "the saved object" : "'" + path + "'") + " (" + typeName(v) + ")";
+          return false;
+        });
+    return found[0];
   }
 
   private static String typeName(Object v) {

@@ -1,6 +1,5 @@
 package io.modelstash.format.torch;
 
-import io.modelstash.format.FormatException;
 import io.modelstash.format.pickle.PyDict;
 import io.modelstash.format.pickle.PyList;
 import io.modelstash.format.pickle.PyNone;
@@ -32,8 +31,36 @@ public final class TensorNames {
 
   private TensorNames() {}
 
-  public static List<Named> collect(Object root) throws FormatException {
+  public static List<Named> collect(Object root) {
     List<Named> out = new ArrayList<>();
+    walk(
+        root,
+        (path, value) -> {
+          if (value instanceof TensorRef) {
+            out.add(new Named(path == null ? ROOT_NAME : path, (TensorRef) value));
+            return false;
+          }
+          return true;
+        });
+    return out;
+  }
+
+  /** Decides, for each value met, whether to enter it. */
+  @FunctionalInterface
+  public interface Visitor {
+    /**
+     * @param path the value's name ({@code null} for the root)
+     * @return whether to visit the value's children, if it is a container
+     */
+    boolean visit(String path, Object value);
+  }
+
+  /**
+   * Visits an object tree depth first in insertion order, naming values as {@link #collect} does.
+   * Containers are dicts, lists, tuples and the parts of sparse tensors; each container is entered
+   * at most once, so cyclic trees end.
+   */
+  public static void walk(Object root, Visitor visitor) {
     Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
     Deque<Object[]> stack = new ArrayDeque<>();
     stack.push(new Object[] {null, root});
@@ -41,13 +68,11 @@ public final class TensorNames {
       Object[] item = stack.pop();
       String path = (String) item[0];
       Object value = item[1];
-      if (value instanceof TensorRef) {
-        out.add(new Named(path == null ? ROOT_NAME : path, (TensorRef) value));
+      if (!visitor.visit(path, value)) {
         continue;
       }
       if (value instanceof SparseTensorRef) {
-        List<Object> parts = ((SparseTensorRef) value).data();
-        pushChildren(stack, path, indexed(parts));
+        pushChildren(stack, path, indexed(((SparseTensorRef) value).data()));
         continue;
       }
       boolean container =
@@ -67,7 +92,6 @@ public final class TensorNames {
         pushChildren(stack, path, indexed(((PyTuple) value).items()));
       }
     }
-    return out;
   }
 
   private static List<Object[]> indexed(List<Object> items) {
