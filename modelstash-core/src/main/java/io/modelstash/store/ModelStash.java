@@ -29,6 +29,7 @@ import io.modelstash.store.lifecycle.CatalogRebuilder;
 import io.modelstash.store.lifecycle.GarbageCollector;
 import io.modelstash.store.lifecycle.GcOptions;
 import io.modelstash.store.lifecycle.GcReport;
+import io.modelstash.store.lifecycle.Migrator;
 import io.modelstash.store.lifecycle.RepairReport;
 import io.modelstash.store.lifecycle.Verifier;
 import io.modelstash.store.lifecycle.VerifyReport;
@@ -84,6 +85,9 @@ public final class ModelStash implements Closeable {
 
   /** How many times a put writes its version again after gc removed data it relied on. */
   private static final int PUT_ATTEMPTS = 5;
+
+  /** Objects copied at once by a migration: object stores reward parallel requests. */
+  private static final int MIGRATE_THREADS = 8;
 
   private static final String FORMAT_FILE = "FORMAT";
   private static final String CATALOG_FILE = "catalog.db";
@@ -707,6 +711,16 @@ public final class ModelStash implements Closeable {
    */
   public GcReport gc(GcOptions options) throws IOException {
     return new GarbageCollector(catalog, blobs, Clock.systemUTC()).run(options);
+  }
+
+  /**
+   * Copies every version of this store, with its metadata and aliases, into {@code target}, keeping
+   * version numbers; resumes where an earlier, interrupted run stopped. See {@link Migrator}.
+   */
+  public Migrator.Report migrateTo(ModelStash target, Migrator.Listener listener)
+      throws IOException {
+    return new Migrator(catalog, blobs, target.catalog, target.blobs, MIGRATE_THREADS)
+        .run(listener);
   }
 
   /** Checks stored data; {@code full} decodes every chunk and rebuilds every file. */

@@ -35,7 +35,7 @@ class DeltaStoreTest {
   @TempDir Path dir;
 
   /** Weights of a few tensors; each step adds small noise, like an optimizer step. */
-  private static final class Weights {
+  static final class Weights {
     final Map<String, float[]> tensors = new java.util.LinkedHashMap<>();
     final Random random;
 
