@@ -567,6 +567,64 @@ public final class ModelStash implements Closeable {
       int codec,
       Optional<Digest> base) {}
 
+  /**
+   * How one codec did on the distinct chunks of some versions.
+   *
+   * @param codec the codec id (see {@link io.modelstash.store.chunk.ChunkFormat})
+   * @param chunks how many distinct chunks use it
+   * @param rawBytes their raw length
+   * @param storedBytes the length of their chunk objects
+   * @param codedBytes what their entropy-coded streams take (object minus headers)
+   * @param entropyBytes the order-0 entropy of those streams, in bytes: what an ideal per-stream
+   *     coder would need
+   */
+  public record CodecUsage(
+      int codec,
+      long chunks,
+      long rawBytes,
+      long storedBytes,
+      long codedBytes,
+      double entropyBytes) {}
+
+  /**
+   * Per codec, the distinct chunks the versions under {@code prefix} (all when empty) use, with the
+   * order-0 entropy of their coded streams. Reads every chunk object once.
+   */
+  public List<CodecUsage> codecUsage(Optional<ModelPath> prefix) throws IOException {
+    java.util.Set<Digest> seen = new java.util.HashSet<>();
+    Map<Integer, long[]> counts = new java.util.TreeMap<>();
+    Map<Integer, double[]> entropy = new HashMap<>();
+    for (PathSummary p : list(prefix)) {
+      for (VersionInfo v : catalog.log(p.path())) {
+        for (io.modelstash.store.catalog.ChunkInfo c : catalog.versionChunks(v.id())) {
+          if (!seen.add(c.id())) {
+            continue;
+          }
+          byte[] object = blobs.get(BlobKind.CHUNK, c.id());
+          long coded = 0;
+          double bits = 0;
+          for (io.modelstash.store.chunk.Entropy.Stream st :
+              io.modelstash.store.chunk.Entropy.streams(object, c.id())) {
+            coded += st.storedLength();
+            bits += st.bits();
+          }
+          long[] n = counts.computeIfAbsent(c.codec(), k -> new long[4]);
+          n[0]++;
+          n[1] += c.rawSize();
+          n[2] += object.length;
+          n[3] += coded;
+          entropy.computeIfAbsent(c.codec(), k -> new double[1])[0] += bits / 8;
+        }
+      }
+    }
+    List<CodecUsage> out = new ArrayList<>();
+    for (Map.Entry<Integer, long[]> e : counts.entrySet()) {
+      long[] n = e.getValue();
+      out.add(new CodecUsage(e.getKey(), n[0], n[1], n[2], n[3], entropy.get(e.getKey())[0]));
+    }
+    return out;
+  }
+
   /** The chunks of a version, in file order (opaque chunks of each level first). */
   public List<ChunkUse> chunks(VersionInfo v) throws IOException {
     List<ChunkUse> out = new ArrayList<>();
