@@ -39,8 +39,8 @@ import java.util.Set;
  *       that still qualify inside its own transaction. Together: no committed version ever
  *       references an object a sweep deleted.
  *   <li><b>Contention is waited out.</b> Transient lock conflicts are retried with backoff; a
- *       {@link CatalogException} means the operation did not happen, except where a method says the
- *       outcome may be unknown.
+ *       {@link CatalogException} means the operation did not happen, unless its message says the
+ *       outcome is unknown (the connection to a database server broke while it committed).
  *   <li><b>Thread-safe.</b> One instance may be used from many threads.
  * </ul>
  */

@@ -50,7 +50,9 @@ public abstract class CatalogContract {
 
   @AfterEach
   final void closeCatalog() throws Exception {
-    catalog.close();
+    if (catalog != null) {
+      catalog.close();
+    }
   }
 
   protected final Catalog catalog() {
@@ -536,6 +538,75 @@ public abstract class CatalogContract {
         .hasMessageContaining("took longer than");
     catalog.commit(version(MODEL, 2, a).withFence(catalog.sweepFence()));
     assertThat(catalog.hasChunk(a.id())).isTrue();
+  }
+
+  @Test
+  void concurrentSweepsGetDistinctGenerations() throws Exception {
+    int threads = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    CountDownLatch start = new CountDownLatch(1);
+    try {
+      List<Future<Long>> futures = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        futures.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  return catalog.beginSweep(request(List.of(), List.of(), List.of())).generation();
+                }));
+      }
+      start.countDown();
+      List<Long> generations = new ArrayList<>();
+      for (Future<Long> f : futures) {
+        generations.add(f.get());
+      }
+      assertThat(generations)
+          .containsExactlyInAnyOrderElementsOf(LongStream.rangeClosed(1, threads).boxed().toList());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void aSweepAndAFencedCommitRacingForOneChunkNeverBothWin() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      for (int round = 0; round < 40; round++) {
+        int r = round;
+        ChunkInfo x = chunk("race" + r, 10);
+        catalog.removeVersion(catalog.commit(version(MODEL, r, x)), false);
+        clock.advance(DAY);
+        SweepFence fence = catalog.sweepFence();
+        CountDownLatch start = new CountDownLatch(1);
+        Future<Boolean> committed =
+            pool.submit(
+                () -> {
+                  start.await();
+                  try {
+                    catalog.commit(version(MODEL, 1000 + r, x).withFence(fence));
+                    return true;
+                  } catch (SweptObjectException e) {
+                    return false;
+                  }
+                });
+        Future<Sweep> swept =
+            pool.submit(
+                () -> {
+                  start.await();
+                  return catalog.beginSweep(request(List.of(x.id()), List.of(), List.of()));
+                });
+        start.countDown();
+        Sweep sweep = swept.get();
+        catalog.finishSweep(sweep.generation());
+        boolean deleted = sweep.chunks().contains(x.id());
+        assertThat(committed.get() && deleted)
+            .as("round %d: a committed version uses a chunk the sweep deletes", round)
+            .isFalse();
+        assertThat(committed.get() || deleted).as("round %d: one of them wins", round).isTrue();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   // ---- recovery

@@ -40,6 +40,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -47,16 +48,20 @@ import java.util.concurrent.TimeUnit;
  * A {@link Catalog} over JDBC with portable SQL (see {@code package-info}). Subclasses say how to
  * connect, how to begin transactions, and which errors are transient.
  *
- * <p>Each operation runs in one transaction on a pooled connection. A transaction that fails with a
- * {@linkplain #isRetryable retryable} error is rolled back and run again after a short randomized
- * backoff, for up to {@link #RETRY_LIMIT} in total.
+ * <p>Each operation runs in one transaction on a pooled connection; at most {@code maxConnections}
+ * are in use at once and up to {@value #MAX_IDLE} are kept open between operations. A transaction
+ * that fails with a {@linkplain #isRetryable retryable} error is rolled back and run again on a
+ * fresh attempt after a short randomized backoff, for up to {@link #RETRY_LIMIT} in total. A write
+ * transaction whose connection was {@linkplain #isConnectionLost lost} while committing is not
+ * retried: it may have committed, and the {@link CatalogException} says so.
  */
 public abstract class JdbcCatalog implements Catalog {
 
   /** How long an operation keeps retrying transient errors before giving up. */
   public static final Duration RETRY_LIMIT = Duration.ofSeconds(60);
 
-  private static final int MAX_IDLE = 4;
+  /** How many open connections are kept for reuse between operations. */
+  public static final int MAX_IDLE = 4;
 
   private static final String VERSION_COLUMNS =
       "v.path, v.number, v.created_at, v.file_sha256, v.size, v.stored_bytes_added, v.manifest,"
@@ -65,15 +70,33 @@ public abstract class JdbcCatalog implements Catalog {
   private final Clock clock;
   private final String where;
   private final ConcurrentLinkedDeque<Connection> idle = new ConcurrentLinkedDeque<>();
+  private final Semaphore inUse;
+  private final int maxConnections;
   private volatile boolean closed;
 
   /**
+   * A catalog without a limit on connections in use at once.
+   *
    * @param clock the source of commit times
    * @param where the catalog's location, for messages
    */
   protected JdbcCatalog(Clock clock, String where) {
+    this(clock, where, Integer.MAX_VALUE);
+  }
+
+  /**
+   * @param clock the source of commit times
+   * @param where the catalog's location, for messages; never a password
+   * @param maxConnections how many connections may be in use at once; more operations wait
+   */
+  protected JdbcCatalog(Clock clock, String where, int maxConnections) {
+    if (maxConnections < 1) {
+      throw new IllegalArgumentException("maxConnections " + maxConnections + " < 1");
+    }
     this.clock = clock;
     this.where = where;
+    this.maxConnections = maxConnections;
+    this.inUse = new Semaphore(maxConnections);
   }
 
   /** Opens a new connection, configured for use by {@link #begin}. */
@@ -88,7 +111,10 @@ public abstract class JdbcCatalog implements Catalog {
   /** Commits the transaction begun on {@code c}. */
   protected abstract void commit(Connection c) throws SQLException;
 
-  /** Rolls back the transaction begun on {@code c}. */
+  /**
+   * Rolls back the transaction begun on {@code c}; also called when {@link #begin} failed, so it
+   * must accept a connection without an open transaction.
+   */
   protected abstract void rollback(Connection c) throws SQLException;
 
   /**
@@ -97,9 +123,39 @@ public abstract class JdbcCatalog implements Catalog {
    */
   protected abstract boolean isRetryable(SQLException e);
 
+  /**
+   * Whether {@code e} means the connection to a database server broke, so that a transaction whose
+   * commit was under way may or may not have committed, and the connection is unusable.
+   */
+  protected boolean isConnectionLost(SQLException e) {
+    return false;
+  }
+
+  /**
+   * Runs first in the transaction that creates or upgrades the schema, for what the database needs
+   * before the tables (such as a namespace to hold them).
+   */
+  protected void beforeMigrate(Connection c) throws SQLException {}
+
+  /**
+   * {@code expression} (a text column) as an {@code ORDER BY} key that sorts by the bytes of its
+   * UTF-8 encoding, whatever the database's default collation; ties then break the same way on
+   * every database.
+   */
+  protected String bytewise(String expression) {
+    return expression;
+  }
+
   /** Creates or upgrades the schema; subclasses call this once when opening. */
   protected final void migrate() throws CatalogException {
-    inTransaction(true, "open catalog", c -> SchemaMigrator.migrate(c, where));
+    run(
+        true,
+        "open catalog",
+        "Cannot open catalog " + where,
+        c -> {
+          beforeMigrate(c);
+          return SchemaMigrator.migrate(c, where);
+        });
   }
 
   /** The catalog's location, for messages. */
@@ -117,44 +173,88 @@ public abstract class JdbcCatalog implements Catalog {
   /** Runs {@code work} in one transaction, retrying transient failures. */
   protected final <T> T inTransaction(boolean write, String action, Work<T> work)
       throws CatalogException {
+    return run(write, action, "Cannot " + action + " in catalog " + where, work);
+  }
+
+  /**
+   * Runs {@code work} in one transaction, retrying transient failures; {@code failure} starts the
+   * message of the exception thrown when it cannot be done.
+   */
+  private <T> T run(boolean write, String action, String failure, Work<T> work)
+      throws CatalogException {
     if (closed) {
       throw new CatalogException("Cannot " + action + ": catalog " + where + " is closed");
     }
     long deadline = System.nanoTime() + RETRY_LIMIT.toNanos();
     for (int attempt = 0; ; attempt++) {
+      acquire(action);
       Connection c = null;
-      boolean begun = false;
+      boolean committing = false;
       try {
         c = borrow();
         begin(c, write);
-        begun = true;
         T result = work.run(c);
+        committing = true;
         commit(c);
         release(c);
         return result;
       } catch (SQLException e) {
-        discardOrRelease(c, begun, e);
+        boolean lost = isConnectionLost(e);
+        discardOrRelease(c, lost, e);
+        if (write && committing && lost) {
+          throw new CatalogException(
+              failure
+                  + ": the connection broke while committing, so the outcome is unknown (it may"
+                  + " have happened; check before trying again): "
+                  + oneLine(e.getMessage()),
+              e);
+        }
         if (isRetryable(e) && System.nanoTime() < deadline) {
           backoff(attempt, action);
           continue;
         }
-        throw new CatalogException(
-            "Cannot " + action + " in catalog " + where + ": " + oneLine(e.getMessage()), e);
+        throw new CatalogException(failure + ": " + oneLine(e.getMessage()), e);
       } catch (CatalogException | RuntimeException | Error e) {
-        discardOrRelease(c, begun, e);
+        discardOrRelease(c, false, e);
         throw e;
+      } finally {
+        inUse.release();
       }
     }
   }
 
-  private void discardOrRelease(Connection c, boolean begun, Throwable failure) {
+  private void acquire(String action) throws CatalogException {
+    try {
+      if (!inUse.tryAcquire(RETRY_LIMIT.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new CatalogException(
+            "Cannot "
+                + action
+                + ": all "
+                + maxConnections
+                + " connections to catalog "
+                + where
+                + " stayed busy for "
+                + RETRY_LIMIT.toSeconds()
+                + " s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CatalogException(
+          "Cannot " + action + ": interrupted while waiting for a connection", e);
+    }
+  }
+
+  // Rolls back even when begin failed, since it may have opened the transaction before failing.
+  private void discardOrRelease(Connection c, boolean lost, Throwable failure) {
     if (c == null) {
       return;
     }
+    if (lost) {
+      closeQuietly(c, failure);
+      return;
+    }
     try {
-      if (begun) {
-        rollback(c);
-      }
+      rollback(c);
       release(c);
     } catch (SQLException rollbackFailure) {
       failure.addSuppressed(rollbackFailure);
@@ -182,7 +282,7 @@ public abstract class JdbcCatalog implements Catalog {
   }
 
   private void release(Connection c) throws SQLException {
-    if (closed || idle.size() >= MAX_IDLE) {
+    if (closed || idle.size() >= Math.min(MAX_IDLE, maxConnections)) {
       c.close();
     } else {
       idle.addFirst(c);
@@ -1010,7 +1110,9 @@ public abstract class JdbcCatalog implements Catalog {
                       + f.sql
                       + " ORDER BY m.value "
                       + (descending ? "DESC" : "ASC")
-                      + ", v.created_at DESC, v.path, v.number DESC LIMIT ?")) {
+                      + ", v.created_at DESC, "
+                      + bytewise("v.path")
+                      + ", v.number DESC LIMIT ?")) {
             bind(p, args);
             try (ResultSet rs = p.executeQuery()) {
               while (rs.next()) {

@@ -16,6 +16,9 @@ import java.util.List;
 /**
  * Brings a catalog's schema up to {@link #LATEST}, inside the caller's write transaction.
  *
+ * <p>The caller must hold whatever lock keeps two openers from migrating at once (SQLite's write
+ * lock; an advisory lock in PostgreSQL, where {@code CREATE TABLE IF NOT EXISTS} alone races).
+ *
  * <p>The version lives in the one-row table {@code schema_version}. Script {@code schema-v<N>.sql}
  * upgrades version N−1 to N; an empty database is version 0. A database at a version newer than
  * {@link #LATEST} is refused, since this code cannot know what changed.
@@ -35,8 +38,12 @@ public final class SchemaMigrator {
    * @throws CatalogException if the schema is newer than {@link #LATEST} or malformed
    */
   public static int migrate(Connection c, String where) throws SQLException, CatalogException {
-    try (Statement s = c.createStatement()) {
-      s.execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)");
+    // Checked first so that opening an up-to-date catalog runs no DDL at all: a user allowed only
+    // to read and write the tables can open it.
+    if (!hasTable(c, "schema_version")) {
+      try (Statement s = c.createStatement()) {
+        s.execute("CREATE TABLE schema_version (version BIGINT NOT NULL)");
+      }
     }
     List<Long> rows = new ArrayList<>();
     try (Statement s = c.createStatement();
@@ -86,6 +93,20 @@ public final class SchemaMigrator {
       }
     }
     return (int) found;
+  }
+
+  /** Whether the schema the connection works in has table {@code name}. */
+  private static boolean hasTable(Connection c, String name) throws SQLException {
+    try (ResultSet rs =
+        c.getMetaData().getTables(null, c.getSchema(), name, new String[] {"TABLE"})) {
+      while (rs.next()) {
+        // The name is a pattern, in which '_' matches any character.
+        if (name.equalsIgnoreCase(rs.getString("TABLE_NAME"))) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** The statements of script {@code schema-v<version>.sql}, without comments. */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.modelstash.store.catalog.Catalog;
 import io.modelstash.store.catalog.CatalogContract;
 import io.modelstash.store.catalog.CatalogException;
+import io.modelstash.store.catalog.CommitMain;
 import io.modelstash.store.catalog.MutableClock;
 import io.modelstash.store.name.Ref;
 import io.modelstash.store.name.VersionId;

@@ -1,8 +1,7 @@
-package io.modelstash.store.catalog.sqlite;
+package io.modelstash.store.catalog;
 
-import io.modelstash.store.catalog.Catalog;
-import io.modelstash.store.catalog.ChunkInfo;
-import io.modelstash.store.catalog.NewVersion;
+import io.modelstash.store.catalog.postgres.PostgresCatalog;
+import io.modelstash.store.catalog.sqlite.SqliteCatalog;
 import io.modelstash.store.name.Digest;
 import io.modelstash.store.name.ModelPath;
 import java.nio.charset.StandardCharsets;
@@ -12,8 +11,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A separate process for the multi-process commit test: commits {@code count} versions to one path
- * and prints each number it got on its own line. Arguments: catalog file, model path, count.
+ * A separate process for the multi-process commit tests: commits {@code count} versions to one path
+ * and prints each number it got on its own line. Arguments: catalog (a SQLite file, or a PostgreSQL
+ * URL), model path, count.
  */
 public final class CommitMain {
 
@@ -23,7 +23,7 @@ public final class CommitMain {
     ModelPath path = ModelPath.parse(args[1]);
     int count = Integer.parseInt(args[2]);
     long pid = ProcessHandle.current().pid();
-    try (Catalog catalog = SqliteCatalog.open(Path.of(args[0]))) {
+    try (Catalog catalog = open(args[0])) {
       for (int i = 0; i < count; i++) {
         Digest d = Digest.of(("p" + pid + "-" + i).getBytes(StandardCharsets.UTF_8));
         NewVersion v =
@@ -43,5 +43,11 @@ public final class CommitMain {
         System.out.println(catalog.commit(v).number());
       }
     }
+  }
+
+  private static Catalog open(String location) throws CatalogException {
+    return location.startsWith("postgres") || location.startsWith("jdbc:postgresql:")
+        ? PostgresCatalog.open(location)
+        : SqliteCatalog.open(Path.of(location));
   }
 }
