@@ -95,6 +95,10 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * and transient errors (5xx, connection resets, timeouts), as {@link S3Tuning} says; a download
  * that breaks off after its first bytes resumes with a Range request from where it stopped.
  * Thread-safe; {@link #close} releases the connection pool.
+ *
+ * <p>The credentials need {@code s3:ListBucket} (without it S3 answers 403 instead of 404 for an
+ * absent object), {@code s3:GetObject}, {@code s3:PutObject}, {@code s3:DeleteObject} and {@code
+ * s3:AbortMultipartUpload} on the bucket.
  */
 public final class S3BlobStore implements BlobStore {
 
@@ -620,6 +624,8 @@ public final class S3BlobStore implements BlobStore {
           return n;
         } catch (IOException e) {
           resume(e);
+        } catch (SdkException e) {
+          throw failure("read " + what(kind, id) + " from", e);
         }
       }
       return -1;

@@ -10,7 +10,9 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
@@ -38,7 +40,17 @@ final class FaultInjectingProxy implements AutoCloseable {
     /** Close the connection without answering. */
     DROP,
     /** Forward the request, then cut the response off after half its body (at most 64 KiB). */
-    TRUNCATE
+    TRUNCATE,
+    /**
+     * Forward the request and let the server carry it out, then close the connection without
+     * passing the answer on: the client cannot know whether the request took effect.
+     */
+    LOSE_RESPONSE,
+    /**
+     * Answer 404 NoSuchUpload, as servers do when a multipart upload was completed or aborted
+     * already.
+     */
+    NO_SUCH_UPLOAD
   }
 
   private final URI upstream;
@@ -46,9 +58,9 @@ final class FaultInjectingProxy implements AutoCloseable {
   private final ExecutorService threads = Executors.newCachedThreadPool();
   private final AtomicInteger injected = new AtomicInteger();
   private final AtomicInteger requests = new AtomicInteger();
-  private Fault fault;
+  private final Deque<Fault> next = new ArrayDeque<>();
+  private Fault forever;
   private Predicate<String> matching = line -> false;
-  private int remaining;
 
   FaultInjectingProxy(URI upstream) throws IOException {
     this.upstream = upstream;
@@ -66,14 +78,20 @@ final class FaultInjectingProxy implements AutoCloseable {
    * /bucket/key?partNumber=2&uploadId=… HTTP/1.1}) matches; {@code Integer.MAX_VALUE} for ever.
    */
   synchronized void inject(Fault fault, int times, Predicate<String> requestLine) {
-    this.fault = fault;
-    this.remaining = times;
-    this.matching = requestLine;
+    next.clear();
+    forever = times == Integer.MAX_VALUE ? fault : null;
+    for (int i = 0; forever == null && i < times; i++) {
+      next.add(fault);
+    }
+    matching = requestLine;
   }
 
-  /** Stops injecting faults. */
-  synchronized void heal() {
-    remaining = 0;
+  /** Injects {@code faults}, one each, into the next matching requests. */
+  synchronized void injectInOrder(Predicate<String> requestLine, Fault... faults) {
+    next.clear();
+    next.addAll(List.of(faults));
+    forever = null;
+    matching = requestLine;
   }
 
   /** How many faults were injected so far. */
@@ -87,14 +105,11 @@ final class FaultInjectingProxy implements AutoCloseable {
   }
 
   private synchronized Fault decide(String requestLine) {
-    if (remaining > 0 && matching.test(requestLine)) {
-      if (remaining != Integer.MAX_VALUE) {
-        remaining--;
-      }
-      injected.incrementAndGet();
-      return fault;
+    if ((next.isEmpty() && forever == null) || !matching.test(requestLine)) {
+      return null;
     }
-    return null;
+    injected.incrementAndGet();
+    return next.isEmpty() ? forever : next.poll();
   }
 
   private void acceptLoop() {
@@ -121,14 +136,14 @@ final class FaultInjectingProxy implements AutoCloseable {
       if (f == Fault.DROP) {
         return;
       }
-      if (f == Fault.SLOW_DOWN || f == Fault.INTERNAL_ERROR) {
+      if (f == Fault.SLOW_DOWN || f == Fault.INTERNAL_ERROR || f == Fault.NO_SUCH_UPLOAD) {
         if (!expectsContinue(head)) {
           in.skipNBytes(contentLength(head));
         }
         answer(client.getOutputStream(), requestLine, f);
         return;
       }
-      forward(client, in, head, f == Fault.TRUNCATE);
+      forward(client, in, head, f);
     } catch (IOException e) {
       // The client or the server went away; the client sees a broken connection, as it should.
     }
@@ -176,17 +191,28 @@ final class FaultInjectingProxy implements AutoCloseable {
   }
 
   private static void answer(OutputStream out, String requestLine, Fault f) throws IOException {
-    boolean throttle = f == Fault.SLOW_DOWN;
-    String body =
-        throttle
-            ? "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message>"
-                + "</Error>"
-            : "<Error><Code>InternalError</Code><Message>We encountered an internal error."
-                + "</Message></Error>";
+    String status;
+    String code;
+    String message;
+    if (f == Fault.SLOW_DOWN) {
+      status = "503 Slow Down";
+      code = "SlowDown";
+      message = "Please reduce your request rate.";
+    } else if (f == Fault.INTERNAL_ERROR) {
+      status = "500 Internal Server Error";
+      code = "InternalError";
+      message = "We encountered an internal error.";
+    } else {
+      status = "404 Not Found";
+      code = "NoSuchUpload";
+      message = "The specified multipart upload does not exist.";
+    }
+    String body = "<Error><Code>" + code + "</Code><Message>" + message + "</Message></Error>";
     boolean hasBody = !requestLine.startsWith("HEAD ");
     byte[] bytes = hasBody ? body.getBytes(StandardCharsets.UTF_8) : new byte[0];
     String response =
-        (throttle ? "HTTP/1.1 503 Slow Down" : "HTTP/1.1 500 Internal Server Error")
+        "HTTP/1.1 "
+            + status
             + "\r\nContent-Type: application/xml\r\nContent-Length: "
             + bytes.length
             + "\r\nConnection: close\r\n\r\n";
@@ -195,7 +221,7 @@ final class FaultInjectingProxy implements AutoCloseable {
     out.flush();
   }
 
-  private void forward(Socket client, InputStream in, List<String> head, boolean truncate)
+  private void forward(Socket client, InputStream in, List<String> head, Fault fault)
       throws IOException {
     try (Socket server = new Socket(upstream.getHost(), upstream.getPort())) {
       OutputStream toServer = server.getOutputStream();
@@ -211,7 +237,7 @@ final class FaultInjectingProxy implements AutoCloseable {
       threads.execute(() -> pipe(in, toServer));
       InputStream fromServer = new BufferedInputStream(server.getInputStream());
       OutputStream toClient = client.getOutputStream();
-      if (!truncate) {
+      if (fault == null) {
         fromServer.transferTo(toClient);
         return;
       }
@@ -219,7 +245,13 @@ final class FaultInjectingProxy implements AutoCloseable {
       // A 100 Continue comes before the real answer: pass it on and read on.
       while (!response.isEmpty() && response.get(0).contains(" 100 ")) {
         writeHead(toClient, response);
+        toClient.flush();
         response = readHead(fromServer);
+      }
+      if (fault == Fault.LOSE_RESPONSE) {
+        // The server closes after answering; once it has, the request took effect.
+        fromServer.transferTo(OutputStream.nullOutputStream());
+        return;
       }
       writeHead(toClient, response);
       long cut = Math.min(contentLength(response) / 2, 64 * 1024);

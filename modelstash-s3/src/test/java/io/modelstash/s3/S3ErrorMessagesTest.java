@@ -2,6 +2,7 @@ package io.modelstash.s3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.modelstash.s3.testing.S3ProxyServer;
 import io.modelstash.store.StoreException;
@@ -13,7 +14,9 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -121,6 +124,47 @@ class S3ErrorMessagesTest {
             .withCredentials(S3ProxyServer.ACCESS_KEY_ID, S3ProxyServer.SECRET_ACCESS_KEY);
     try (S3BlobStore store = S3BlobStore.open(location, FAST)) {
       everyOperationFails(store, "cannot reach " + endpoint, "check --s3-endpoint");
+    }
+  }
+
+  @Test
+  void missingCredentialsAreNamedWithWhatToDo() throws IOException {
+    for (String variable :
+        List.of(
+            "AWS_ACCESS_KEY_ID",
+            "AWS_PROFILE",
+            "AWS_WEB_IDENTITY_TOKEN_FILE",
+            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI")) {
+      assumeTrue(
+          System.getenv(variable) == null,
+          variable + " is set, so AWS credentials may be found; this test needs none");
+    }
+    // Point the profile files nowhere and keep the SDK off the instance metadata service.
+    Map<String, String> properties =
+        Map.of(
+            "aws.sharedCredentialsFile", dir.resolve("no-credentials").toString(),
+            "aws.configFile", dir.resolve("no-config").toString(),
+            "aws.disableEc2Metadata", "true");
+    Map<String, String> saved = new HashMap<>();
+    properties.forEach((k, v) -> saved.put(k, System.setProperty(k, v)));
+    try {
+      S3Location location =
+          S3Location.parse("s3://present/team").withEndpoint(server.endpoint().toString());
+      try (S3BlobStore store = S3BlobStore.open(location, FAST)) {
+        everyOperationFails(
+            store,
+            "no AWS credentials found: set AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or a profile");
+      }
+    } finally {
+      saved.forEach(
+          (k, v) -> {
+            if (v == null) {
+              System.clearProperty(k);
+            } else {
+              System.setProperty(k, v);
+            }
+          });
     }
   }
 

@@ -102,7 +102,7 @@ class S3FaultTest {
   @ParameterizedTest
   @EnumSource(
       value = Fault.class,
-      names = {"SLOW_DOWN", "INTERNAL_ERROR", "DROP"})
+      names = {"SLOW_DOWN", "INTERNAL_ERROR", "DROP", "LOSE_RESPONSE"})
   void transientFaultsAreRetriedUntilTheBytesArriveExactly(Fault fault) throws IOException {
     byte[] data = random(300_000, 1);
     Digest d = Digest.of(data);
@@ -136,6 +136,41 @@ class S3FaultTest {
     try (S3BlobStore store = direct()) {
       assertThat(store.get(BlobKind.CHUNK, d)).isEqualTo(data);
     }
+  }
+
+  private static boolean completion(String requestLine) {
+    return requestLine.startsWith("POST ") && requestLine.contains("uploadId=");
+  }
+
+  @Test
+  void aCompletedUploadWhoseAnswerWasLostIsNotAnError() throws IOException {
+    byte[] data = random(11 * 1024 * 1024, 7);
+    Digest d = Digest.of(data);
+    try (S3BlobStore store = throughProxy(FAST_MULTIPART)) {
+      // The completion takes effect but its answer is lost; the retry then finds no upload.
+      proxy.injectInOrder(S3FaultTest::completion, Fault.LOSE_RESPONSE, Fault.NO_SUCH_UPLOAD);
+      store.put(BlobKind.CHUNK, d, data);
+      assertThat(proxy.injected()).isEqualTo(2);
+    }
+    try (S3BlobStore store = direct()) {
+      assertThat(store.get(BlobKind.CHUNK, d)).isEqualTo(data);
+    }
+    try (S3Client s3 = server.client()) {
+      assertThat(s3.listMultipartUploads(r -> r.bucket(BUCKET)).uploads()).isEmpty();
+    }
+  }
+
+  @Test
+  void aVanishedUploadIsAnErrorWhenTheObjectIsNotThere() throws IOException {
+    byte[] data = random(11 * 1024 * 1024, 8);
+    Digest d = Digest.of(data);
+    try (S3BlobStore store = throughProxy(FAST_MULTIPART)) {
+      proxy.inject(Fault.NO_SUCH_UPLOAD, 1, S3FaultTest::completion);
+      assertThatThrownBy(() -> store.put(BlobKind.CHUNK, d, data))
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("answered 404 NoSuchUpload");
+    }
+    assertNothingStored();
   }
 
   @Test
