@@ -60,6 +60,7 @@ import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.utils.SdkAutoCloseable;
 
 /**
  * A {@link BlobStore} in an S3 bucket (AWS S3 or an S3-compatible server: MinIO, Ceph, S3Proxy).
@@ -119,14 +120,21 @@ public final class S3BlobStore implements BlobStore {
   private static final int MAX_PARTS = 10_000;
 
   private final S3Client s3;
+  private final AwsCredentialsProvider credentials;
   private final S3Location location;
   private final S3Tuning tuning;
   private final String bucket;
   private final String endpointText;
   private volatile boolean bucketConfirmed;
 
-  private S3BlobStore(S3Client s3, S3Location location, S3Tuning tuning, String endpointText) {
+  private S3BlobStore(
+      S3Client s3,
+      AwsCredentialsProvider credentials,
+      S3Location location,
+      S3Tuning tuning,
+      String endpointText) {
     this.s3 = s3;
+    this.credentials = credentials;
     this.location = location;
     this.tuning = tuning;
     this.bucket = location.bucket();
@@ -173,8 +181,9 @@ public final class S3BlobStore implements BlobStore {
                     .maxConnections(tuning.maxConnections())
                     .tcpKeepAlive(true))
             .overrideConfiguration(o -> o.retryStrategy(retryStrategy(tuning)))
-            // Integrity comes from the Content-MD5 we send, which every S3-compatible server
-            // checks; the SDK's newer default checksums are refused by some of them.
+            // Integrity comes from the Content-MD5 sent with every body, which S3 and the
+            // compatible servers check; the SDK's newer default checksums (CRC trailers) are
+            // refused by some of those servers.
             .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
             .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
             .forcePathStyle(location.pathStyle(endpoint.isPresent()))
@@ -188,7 +197,7 @@ public final class S3BlobStore implements BlobStore {
     }
     String endpointText =
         endpoint.map(URI::toString).orElse("https://s3." + region.id() + ".amazonaws.com");
-    return new S3BlobStore(builder.build(), location, tuning, endpointText);
+    return new S3BlobStore(builder.build(), credentials, location, tuning, endpointText);
   }
 
   private static Region region(S3Location location, boolean hasEndpoint) throws StoreException {
@@ -196,8 +205,8 @@ public final class S3BlobStore implements BlobStore {
       return Region.of(location.region().get());
     }
     try {
-      // Without an endpoint this is AWS: its chain also asks the instance metadata service, which
-      // elsewhere only costs time.
+      // With an endpoint this is not AWS: skip the instance metadata service, which would only
+      // cost a timeout.
       return hasEndpoint
           ? new AwsRegionProviderChain(
                   new SystemSettingsRegionProvider(), new AwsProfileRegionProvider())
@@ -262,7 +271,7 @@ public final class S3BlobStore implements BlobStore {
         location.key(
             CHECK_PREFIX
                 + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE));
-    byte[] probe = ("modelstash write check\n").getBytes(StandardCharsets.UTF_8);
+    byte[] probe = "modelstash write check\n".getBytes(StandardCharsets.UTF_8);
     IOException failed = null;
     try {
       putSingle(key, probe, probe.length, "write a test object to");
@@ -856,10 +865,13 @@ public final class S3BlobStore implements BlobStore {
     return new IOException(head + message + attempts, e);
   }
 
-  /** Closes the HTTP connection pool. */
+  /** Closes the HTTP connection pool and the credentials provider. */
   @Override
   public void close() {
     s3.close();
+    if (credentials instanceof SdkAutoCloseable) {
+      ((SdkAutoCloseable) credentials).close();
+    }
   }
 
   @Override
