@@ -51,9 +51,9 @@ public record S3Tuning(
     if (maxAttempts < 1) {
       throw new IllegalArgumentException("maxAttempts " + maxAttempts + " < 1");
     }
-    if (baseDelay.isNegative() || maxDelay.compareTo(baseDelay) < 0) {
+    if (baseDelay.isNegative() || baseDelay.isZero() || maxDelay.compareTo(baseDelay) < 0) {
       throw new IllegalArgumentException(
-          "need 0 <= baseDelay <= maxDelay, got " + baseDelay + " and " + maxDelay);
+          "need 0 < baseDelay <= maxDelay, got " + baseDelay + " and " + maxDelay);
     }
     if (connectTimeout.isNegative()
         || connectTimeout.isZero()
