@@ -3,6 +3,7 @@ package io.modelstash.store.blob;
 import io.modelstash.store.name.Digest;
 import java.io.ByteArrayInputStream;
 import java.io.Closeable;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -72,6 +73,62 @@ public interface BlobStore extends Closeable {
    * @throws MissingBlobException if it does not exist
    */
   InputStream open(BlobKind kind, Digest id) throws IOException;
+
+  /**
+   * Opens {@code length} bytes of an object starting at byte {@code offset}, for streaming; the
+   * caller closes the stream, which yields exactly {@code length} bytes. The range is checked
+   * before this returns.
+   *
+   * <p>The default reads the size, then skips to {@code offset} in {@link #open(BlobKind, Digest)};
+   * implementations that can seek or fetch a range override it.
+   *
+   * @throws IllegalArgumentException if {@code offset} or {@code length} is negative
+   * @throws EOFException if the range reaches past the end of the object
+   * @throws MissingBlobException if the object does not exist
+   */
+  default InputStream open(BlobKind kind, Digest id, long offset, long length) throws IOException {
+    checkRange(kind, id, offset, length, size(kind, id));
+    InputStream in = open(kind, id);
+    try {
+      in.skipNBytes(offset);
+    } catch (IOException | RuntimeException e) {
+      try {
+        in.close();
+      } catch (IOException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      throw e;
+    }
+    return new RangeInputStream(in, length, kind, id);
+  }
+
+  /**
+   * Checks a range for {@link #open(BlobKind, Digest, long, long)} against the object's size.
+   *
+   * @throws IllegalArgumentException if {@code offset} or {@code length} is negative
+   * @throws EOFException if the range reaches past {@code size}
+   */
+  static void checkRange(BlobKind kind, Digest id, long offset, long length, long size)
+      throws EOFException {
+    if (offset < 0 || length < 0) {
+      throw new IllegalArgumentException(
+          "Invalid range: offset " + offset + " and length " + length + " must not be negative");
+    }
+    if (offset > size || length > size - offset) {
+      throw new EOFException(
+          "Cannot read bytes ["
+              + offset
+              + ", "
+              + (offset + length)
+              + ") of "
+              + kind.noun()
+              + " "
+              + id
+              + ": it has only "
+              + size
+              + " bytes");
+    }
+  }
 
   /**
    * The length of an object in bytes.

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -159,6 +160,28 @@ public final class LocalBlobStore implements BlobStore {
     } catch (NoSuchFileException e) {
       throw missing(kind, id, e);
     }
+  }
+
+  @Override
+  public InputStream open(BlobKind kind, Digest id, long offset, long length) throws IOException {
+    FileChannel ch;
+    try {
+      ch = FileChannel.open(pathOf(kind, id), StandardOpenOption.READ);
+    } catch (NoSuchFileException e) {
+      throw missing(kind, id, e);
+    }
+    try {
+      BlobStore.checkRange(kind, id, offset, length, ch.size());
+      ch.position(offset);
+    } catch (IOException | RuntimeException e) {
+      try {
+        ch.close();
+      } catch (IOException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      throw e;
+    }
+    return new RangeInputStream(Channels.newInputStream(ch), length, kind, id);
   }
 
   @Override

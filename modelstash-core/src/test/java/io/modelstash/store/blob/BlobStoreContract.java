@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.modelstash.store.name.Digest;
 import java.io.ByteArrayInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
@@ -132,6 +134,54 @@ public abstract class BlobStoreContract {
         .hasMessageContaining("manifest " + absent);
     assertThatThrownBy(() -> store.size(BlobKind.CHUNK, absent))
         .isInstanceOf(MissingBlobException.class);
+  }
+
+  private byte[] range(Digest id, long offset, long length) throws IOException {
+    try (InputStream in = store.open(BlobKind.CHUNK, id, offset, length)) {
+      return in.readAllBytes();
+    }
+  }
+
+  @Test
+  void readsRanges() throws IOException {
+    byte[] data = random(100_000, 17);
+    Digest d = Digest.of(data);
+    store.put(BlobKind.CHUNK, d, data);
+    assertThat(range(d, 0, data.length)).isEqualTo(data);
+    assertThat(range(d, 0, 10)).isEqualTo(Arrays.copyOfRange(data, 0, 10));
+    assertThat(range(d, 12_345, 50_000)).isEqualTo(Arrays.copyOfRange(data, 12_345, 62_345));
+    assertThat(range(d, data.length - 1, 1)).containsExactly(data[data.length - 1]);
+    assertThat(range(d, 500, 0)).isEmpty();
+    assertThat(range(d, data.length, 0)).isEmpty();
+    try (InputStream in = store.open(BlobKind.CHUNK, d, 1000, 3)) {
+      assertThat(in.read()).isEqualTo(data[1000] & 0xff);
+      assertThat(in.readNBytes(10)).containsExactly(data[1001], data[1002]);
+      assertThat(in.read()).isEqualTo(-1);
+    }
+  }
+
+  @Test
+  void rangesPastTheEndAreRefused() throws IOException {
+    store.put(BlobKind.CHUNK, id("ten"), bytes("0123456789"));
+    store.put(BlobKind.CHUNK, id("empty"), new byte[0]);
+    assertThat(range(id("empty"), 0, 0)).isEmpty();
+    assertThatThrownBy(() -> range(id("ten"), 5, 6))
+        .isInstanceOf(EOFException.class)
+        .hasMessageContaining("[5, 11)")
+        .hasMessageContaining("only 10 bytes");
+    assertThatThrownBy(() -> range(id("ten"), 11, 0)).isInstanceOf(EOFException.class);
+    assertThatThrownBy(() -> range(id("ten"), 10, 1)).isInstanceOf(EOFException.class);
+    assertThatThrownBy(() -> range(id("empty"), 0, 1)).isInstanceOf(EOFException.class);
+    assertThatThrownBy(() -> range(id("ten"), -1, 2)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> range(id("ten"), 0, -2)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void rangesOfMissingObjectsAreReportedAsMissing() {
+    assertThatThrownBy(() -> range(id("absent"), 0, 1))
+        .isInstanceOf(MissingBlobException.class)
+        .hasMessageContaining("chunk " + id("absent"));
+    assertThatThrownBy(() -> range(id("absent"), 0, 0)).isInstanceOf(MissingBlobException.class);
   }
 
   @Test
