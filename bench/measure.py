@@ -351,7 +351,7 @@ class ModelStash(System):
         return [os.path.join(self.store, p) for p in ("chunks", "manifests", "catalog.db")]
 
     def extra(self):
-        stats = json.loads(run(self.cmd("stats", "--json"), capture=True))
+        stats = json.loads(run(self.cmd("stats", "--json", "--codecs"), capture=True))
         ls_times = []
         for _ in range(1 if self.ctx["quick"] else 3):  # what opening the store costs
             t = time.perf_counter()
@@ -360,6 +360,7 @@ class ModelStash(System):
         return {"store_dir_bytes": tree_bytes(self.store),
                 "ls_seconds": round(sorted(ls_times)[len(ls_times) // 2], 3),
                 "stats_total": stats.get("total"),
+                "codecs": stats.get("codecs"),
                 "refs": self.refs,
                 "base_used": self.ctx["modelstash_has_base"],
                 "put_seconds": [round(s, 3) for s in self.put_seconds],
