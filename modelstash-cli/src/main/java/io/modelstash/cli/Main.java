@@ -26,6 +26,7 @@ import picocli.CommandLine.Option;
     description = "Stores PyTorch checkpoints efficiently and restores them byte-exact.",
     subcommands = {
       QuickstartCommand.class,
+      InitCommand.class,
       PutCommand.class,
       GetCommand.class,
       LsCommand.class,
@@ -43,6 +44,7 @@ import picocli.CommandLine.Option;
       StatsCommand.class,
       ImportCommand.class,
       ExportCommand.class,
+      MigrateCommand.class,
       InspectCommand.class,
       ConvertCommand.class,
       CommandLine.HelpCommand.class
@@ -69,26 +71,75 @@ public final class Main {
   Path store;
 
   @Option(
+      names = "--catalog",
+      paramLabel = "URL",
+      scope = CommandLine.ScopeType.INHERIT,
+      description =
+          "A team store's catalog: postgresql://[user[:password]@]host[:port]/database[?schema=s]"
+              + " (default: $MODELSTASH_CATALOG, else the config file); needs --blobs.")
+  String catalog;
+
+  @Option(
+      names = "--blobs",
+      paramLabel = "URL",
+      scope = CommandLine.ScopeType.INHERIT,
+      description =
+          "A team store's chunks and manifests: s3://bucket[/prefix] or a folder (default:"
+              + " $MODELSTASH_BLOBS, else the config file); needs --catalog.")
+  String blobs;
+
+  @Option(
+      names = "--s3-endpoint",
+      paramLabel = "URL",
+      scope = CommandLine.ScopeType.INHERIT,
+      description =
+          "An S3-compatible server (MinIO, Ceph, ...), e.g. http://host:9000 (default:"
+              + " $MODELSTASH_S3_ENDPOINT, else AWS's own). Credentials and region come from the"
+              + " usual AWS settings.")
+  String s3Endpoint;
+
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      scope = CommandLine.ScopeType.INHERIT,
+      description =
+          "A properties file with catalog, blobs, s3.endpoint or store (default:"
+              + " $MODELSTASH_CONFIG, else ~/.config/modelstash/config.properties if it exists).")
+  Path config;
+
+  @Option(
       names = "--verbose",
       scope = CommandLine.ScopeType.INHERIT,
       description = "Show stack traces for errors.")
   boolean verbose;
 
-  /** The store directory this invocation uses. */
+  /** Where this invocation's store is, from options, environment and config file. */
+  StoreLocation location() {
+    return StoreLocation.resolve(
+        store,
+        catalog,
+        blobs,
+        s3Endpoint,
+        config,
+        System.getenv(),
+        Path.of(System.getProperty("user.home")));
+  }
+
+  /** The store directory this invocation uses; only a local store has one. */
   Path storeDirectory() {
-    if (store != null) {
-      return store;
+    StoreLocation where = location();
+    if (where.isSplit()) {
+      throw new UserException(
+          ExitCode.USAGE,
+          "This command works on a local store directory only (--store DIR), not on "
+              + where.describe());
     }
-    String env = System.getenv("MODELSTASH_STORE");
-    if (env != null && !env.isBlank()) {
-      return Path.of(env);
-    }
-    return Path.of(System.getProperty("user.home"), ".modelstash");
+    return where.directory().orElseThrow();
   }
 
   /** Opens the store; the caller closes it. */
   ModelStash openStore() throws IOException {
-    return ModelStash.open(storeDirectory());
+    return Stores.open(location());
   }
 
   public static void main(String[] args) {

@@ -220,7 +220,7 @@ public final class S3BlobStore implements BlobStore {
           StoreException.Kind.STORE,
           "Cannot open "
               + location
-              + ": no AWS region is configured (set AWS_REGION or --s3-region)",
+              + ": no AWS region is configured (set AWS_REGION, or region in ~/.aws/config)",
           e);
     }
   }
@@ -822,7 +822,10 @@ public final class S3BlobStore implements BlobStore {
       if (status == 301 || "PermanentRedirect".equals(code)) {
         return new StoreException(
             StoreException.Kind.STORE,
-            head + "bucket '" + bucket + "' is in another region (set AWS_REGION or --s3-region)",
+            head
+                + "bucket '"
+                + bucket
+                + "' is in another region (set AWS_REGION, or region in ~/.aws/config)",
             e);
       }
       String why = code != null ? code : "HTTP " + status;

@@ -16,7 +16,7 @@ import org.postgresql.Driver;
  * database in which the tests may create and drop schemas ({@code scripts/dev-postgres.sh start}
  * prints one). Without it the tests skip, or fail when {@code CI=true}.
  */
-final class PostgresTestServer {
+public final class PostgresTestServer {
 
   static final String ENV = "MODELSTASH_TEST_POSTGRES";
 
@@ -25,7 +25,7 @@ final class PostgresTestServer {
   private PostgresTestServer() {}
 
   /** The server's URL; aborts (or fails under CI) the calling test when none is configured. */
-  static String url() {
+  public static String url() {
     String url = System.getenv(ENV);
     if (url != null && !url.isBlank()) {
       return url.strip();
@@ -47,14 +47,14 @@ final class PostgresTestServer {
   }
 
   /** A schema name no other test uses. */
-  static String freshSchema() {
+  public static String freshSchema() {
     byte[] b = new byte[6];
     RANDOM.nextBytes(b);
     return "test_" + HexFormat.of().formatHex(b);
   }
 
   /** The server's URL with {@code currentSchema=schema} added. */
-  static String url(String schema) {
+  public static String url(String schema) {
     String base = url();
     return base + (base.contains("?") ? "&" : "?") + "currentSchema=" + schema;
   }
@@ -70,7 +70,7 @@ final class PostgresTestServer {
   }
 
   /** Drops {@code schema} and everything in it, if it exists. */
-  static void drop(String schema) throws Exception {
+  public static void drop(String schema) throws Exception {
     try (Connection c = connect();
         Statement s = c.createStatement()) {
       s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
