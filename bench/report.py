@@ -170,6 +170,33 @@ def entropy_notes(res):
     ] + rows
 
 
+def team_notes(team):
+    """The team-store rows written by bench/team.sh, if it ran."""
+    if not team:
+        return []
+    rows = team["rows"]
+    local = rows[0]
+    out = [
+        "`bench/team.sh` puts the %d S1 checkpoints (%.1f MB) as versions of one path and reads "
+        "every one back (SHA-256 checked), through the Java API in one warm JVM, on four setups "
+        "side by side: the local store, the team setup (PostgreSQL catalog + S3 blobs), and each "
+        "service alone. S3 is S3Proxy on loopback with its filesystem backend, running in the "
+        "same JVM on the same two cores, and PostgreSQL runs on the same machine; real networks "
+        "add latency per request, which the engine's parallel uploads hide in part. Best of two "
+        "interleaved rounds, each on a fresh store; measured %s." % (
+            team["files"], team["raw_bytes"] / 1e6, team.get("date", "with this report")),
+        "",
+        "| setup | put MB/s | get MB/s | put ÷ local | get ÷ local | stored MB |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        out.append("| %s | %s | %s | %.2f× | %.2f× | %.1f |" % (
+            r["setup"], mbps(r["put_mbps"]), mbps(r["get_mbps"]),
+            r["put_mbps"] / local["put_mbps"], r["get_mbps"] / local["get_mbps"],
+            r["stored_bytes"] / 1e6))
+    return out
+
+
 def markdown(res, png_name):
     m, tools, git = res["machine"], res["tools"], res.get("modelstash_git", {})
     gen = res["generation"]
@@ -246,6 +273,12 @@ def markdown(res, png_name):
     w("")
     out.extend(modelstash_notes(res))
     w("")
+    team = team_notes(res.get("team"))
+    if team:
+        w("## Team store: PostgreSQL and S3")
+        w("")
+        out.extend(team)
+        w("")
     ent = entropy_notes(res)
     if ent:
         w("## Entropy coding against its bound")
@@ -360,6 +393,10 @@ def main():
     args = ap.parse_args()
     with open(args.results) as fh:
         res = json.load(fh)
+    team = os.path.join(os.path.dirname(os.path.abspath(args.results)), "team.json")
+    if os.path.exists(team):  # written by bench/team.sh
+        with open(team) as fh:
+            res["team"] = json.load(fh)
     png = args.png or os.path.splitext(args.md)[0] + ".png"
     os.makedirs(os.path.dirname(os.path.abspath(args.md)), exist_ok=True)
     have_png = chart(res, png)

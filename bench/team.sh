@@ -11,8 +11,8 @@ if [ -z "${MODELSTASH_TEST_POSTGRES:-}" ]; then
   eval "$(scripts/dev-postgres.sh start)"
 fi
 ./mvnw -q -B -DskipTests -Dspotless.check.skip=true install -pl modelstash-cli -am >/dev/null
-./mvnw -q -B -pl modelstash-cli dependency:build-classpath -Dmdep.includeScope=test \
-  -Dmdep.outputFile=bench/out/team-classpath.txt >/dev/null
+./mvnw -q -B -pl modelstash-cli dependency:build-classpath \
+  -Dmdep.outputFile="$PWD/bench/out/team-classpath.txt" >/dev/null
 work=$(mktemp -d /tmp/modelstash-team-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 java -cp "modelstash-cli/target/test-classes:modelstash-cli/target/classes:$(cat bench/out/team-classpath.txt)" \
