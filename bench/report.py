@@ -340,6 +340,8 @@ def markdown(res, png_name):
       "measures, rewrites this page")
     w("bench/run.sh --quick    # tiny scenarios in about two minutes (CI); writes "
       "bench/out/quick/BENCHMARKS.md")
+    w("bench/team.sh           # the team-store rows (needs bench/out/S1 and a PostgreSQL: "
+      "MODELSTASH_TEST_POSTGRES, or it starts scripts/dev-postgres.sh); run it before run.sh")
     w("```")
     w("")
     return "\n".join(out)
