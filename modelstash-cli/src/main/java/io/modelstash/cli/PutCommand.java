@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelstash.store.ModelStash;
 import io.modelstash.store.PutOptions;
 import io.modelstash.store.PutResult;
+import io.modelstash.store.catalog.NewVersion;
 import io.modelstash.store.name.AliasName;
 import io.modelstash.store.name.ModelPath;
 import io.modelstash.store.name.Ref;
@@ -85,6 +86,11 @@ final class PutCommand extends StoreCommand {
     }
     if (note != null) {
       n = Optional.of(note);
+    }
+    try {
+      NewVersion.checkMetadata(modelPath, p, m, n);
+    } catch (IllegalArgumentException e) {
+      throw new UserException(ExitCode.USAGE, e.getMessage());
     }
     Optional<AliasName> alias = Optional.ofNullable(tag).map(AliasName::of);
     Optional<Ref> baseRef = Optional.ofNullable(base).map(StoreCommand::ref);

@@ -236,6 +236,8 @@ public final class ModelStash implements Closeable {
 
   /** Saves the bytes of {@code src} as the next version of {@code path}. */
   public PutResult put(ModelPath path, ByteSource src, PutOptions options) throws IOException {
+    // refused before any work rather than at the commit
+    NewVersion.checkMetadata(path, options.params(), options.metrics(), options.note());
     Digest sha;
     try (InputStream in = src.openStream(0, src.size())) {
       sha = Digest.of(in);

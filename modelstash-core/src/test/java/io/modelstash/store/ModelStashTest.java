@@ -77,6 +77,30 @@ class ModelStashTest {
   }
 
   @Test
+  void metadataEveryCatalogCannotStoreIsRefusedBeforeAnythingIsWritten() throws IOException {
+    Path file = Fixtures.torch("many_storages.pt");
+    ModelPath path = ModelPath.parse("meta/nul");
+    try (ModelStash stash = ModelStash.open(dir.resolve("store"))) {
+      PutOptions nulNote =
+          new PutOptions(
+              Map.of(), Map.of(), Optional.of("a\u0000b"), Optional.empty(), Optional.empty());
+      assertThatThrownBy(() -> stash.put(path, file, nulNote))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("Cannot commit meta/nul: the note contains a NUL character (remove it)");
+      PutOptions nulParam =
+          new PutOptions(
+              Map.of("k", "x\u0000"),
+              Map.of(),
+              Optional.empty(),
+              Optional.empty(),
+              Optional.empty());
+      assertThatThrownBy(() -> stash.put(path, file, nulParam))
+          .hasMessageContaining("parameter 'k' contains a NUL character");
+      assertThat(stash.stats(Optional.empty()).chunks()).isZero();
+    }
+  }
+
+  @Test
   void puttingTheSameFileAgainAddsUnderOnePercent() throws IOException {
     Path file = Fixtures.torch("many_storages.pt");
     Path big = dir.resolve("big.pt");

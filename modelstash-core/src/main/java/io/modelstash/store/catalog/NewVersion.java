@@ -65,27 +65,8 @@ public record NewVersion(
     }
     params = Collections.unmodifiableMap(new TreeMap<>(params));
     metrics = Collections.unmodifiableMap(new TreeMap<>(metrics));
-    for (String key : params.keySet()) {
-      checkKey(path, "parameter", key);
-    }
-    for (Map.Entry<String, Double> m : metrics.entrySet()) {
-      checkKey(path, "metric", m.getKey());
-      if (m.getValue() == null || !Double.isFinite(m.getValue())) {
-        throw new IllegalArgumentException(
-            "Cannot commit "
-                + path
-                + ": metric '"
-                + m.getKey()
-                + "' is "
-                + m.getValue()
-                + " (metrics must be finite numbers)");
-      }
-    }
-    for (String v : params.values()) {
-      if (v == null) {
-        throw new NullPointerException("parameter value");
-      }
-    }
+    checkMetadata(path, params, metrics, note);
+    originalFileName.ifPresent(name -> checkText(path, "file name", name));
     Map<Digest, ChunkInfo> unique = new LinkedHashMap<>();
     for (ChunkInfo c : chunks) {
       unique.putIfAbsent(c.id(), c);
@@ -138,6 +119,48 @@ public record NewVersion(
         Optional.of(fence));
   }
 
+  /**
+   * Checks metadata as a commit would, so a caller can refuse it before doing any work: keys of 1
+   * to {@link #MAX_KEY_LENGTH} characters, finite metrics, and no NUL character anywhere (which
+   * PostgreSQL cannot store in text).
+   *
+   * @throws IllegalArgumentException naming what is wrong
+   */
+  public static void checkMetadata(
+      ModelPath path,
+      Map<String, String> params,
+      Map<String, Double> metrics,
+      Optional<String> note) {
+    for (Map.Entry<String, String> p : params.entrySet()) {
+      checkKey(path, "parameter", p.getKey());
+      if (p.getValue() == null) {
+        throw new NullPointerException("parameter value");
+      }
+      checkText(path, "parameter '" + p.getKey() + "'", p.getValue());
+    }
+    for (Map.Entry<String, Double> m : metrics.entrySet()) {
+      checkKey(path, "metric", m.getKey());
+      if (m.getValue() == null || !Double.isFinite(m.getValue())) {
+        throw new IllegalArgumentException(
+            "Cannot commit "
+                + path
+                + ": metric '"
+                + m.getKey()
+                + "' is "
+                + m.getValue()
+                + " (metrics must be finite numbers)");
+      }
+    }
+    note.ifPresent(n -> checkText(path, "note", n));
+  }
+
+  private static void checkText(ModelPath path, String what, String text) {
+    if (text.indexOf('\0') >= 0) {
+      throw new IllegalArgumentException(
+          "Cannot commit " + path + ": the " + what + " contains a NUL character (remove it)");
+    }
+  }
+
   private static void checkKey(ModelPath path, String what, String key) {
     if (key == null || key.isEmpty() || key.length() > MAX_KEY_LENGTH) {
       throw new IllegalArgumentException(
@@ -149,5 +172,6 @@ public record NewVersion(
               + MAX_KEY_LENGTH
               + " characters");
     }
+    checkText(path, what + " name", key);
   }
 }
