@@ -36,16 +36,21 @@ class StoreProcessTest {
   @TempDir Path dir;
 
   static Process start(Path store, String... args) throws IOException {
+    List<String> all = new ArrayList<>(List.of("--store", store.toString()));
+    all.addAll(List.of(args));
+    return command(all).start();
+  }
+
+  /** A {@code modelstash} process with these arguments, on this JVM and class path. */
+  static ProcessBuilder command(List<String> args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx512m");
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(Main.class.getName());
-    cmd.add("--store");
-    cmd.add(store.toString());
-    cmd.addAll(List.of(args));
-    return new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    cmd.addAll(args);
+    return new ProcessBuilder(cmd).redirectErrorStream(true);
   }
 
   /** A safetensors file of random float32 weights, different for every seed. */

@@ -86,14 +86,7 @@ class TeamStoreTest {
   }
 
   private static Process start(List<String> args) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xmx512m");
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(Main.class.getName());
-    cmd.addAll(args);
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    ProcessBuilder pb = StoreProcessTest.command(args);
     Map<String, String> env = pb.environment();
     env.put("AWS_ACCESS_KEY_ID", S3ProxyServer.ACCESS_KEY_ID);
     env.put("AWS_SECRET_ACCESS_KEY", S3ProxyServer.SECRET_ACCESS_KEY);
@@ -245,34 +238,21 @@ class TeamStoreTest {
               "latest-good"));
     }
     ok(team("init"));
-    Result there =
-        ok(
-            List.of(
-                "--store",
-                local.toString(),
-                "migrate",
-                "--to-catalog",
-                catalog,
-                "--to-blobs",
-                blobs,
-                "--to-s3-endpoint",
-                s3.endpoint().toString()));
-    assertThat(there.output())
+    List<String> migrate =
+        List.of(
+            "--store",
+            local.toString(),
+            "migrate",
+            "--to-catalog",
+            catalog,
+            "--to-blobs",
+            blobs,
+            "--to-s3-endpoint",
+            s3.endpoint().toString());
+    assertThat(ok(migrate).output())
         .contains("3 versions copied")
         .doesNotContain("modelstash:modelstash@");
-    Result again =
-        ok(
-            List.of(
-                "--store",
-                local.toString(),
-                "migrate",
-                "--to-catalog",
-                catalog,
-                "--to-blobs",
-                blobs,
-                "--to-s3-endpoint",
-                s3.endpoint().toString()));
-    assertThat(again.output()).contains("0 versions copied, 3 already there");
+    assertThat(ok(migrate).output()).contains("0 versions copied, 3 already there");
 
     Path back = dir.resolve("back");
     ok(team("migrate", "--to", back.toString()));

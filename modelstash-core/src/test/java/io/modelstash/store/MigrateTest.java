@@ -3,9 +3,9 @@ package io.modelstash.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.modelstash.store.blob.BlobInfo;
 import io.modelstash.store.blob.BlobKind;
 import io.modelstash.store.blob.BlobStore;
+import io.modelstash.store.blob.ForwardingBlobStore;
 import io.modelstash.store.blob.LocalBlobStore;
 import io.modelstash.store.catalog.VersionInfo;
 import io.modelstash.store.catalog.sqlite.SqliteCatalog;
@@ -210,18 +210,12 @@ class MigrateTest {
   }
 
   /** Delegates, but fails every put after the first {@code putsLeft}. */
-  private static final class FailingPuts implements BlobStore {
-    private final BlobStore delegate;
+  private static final class FailingPuts extends ForwardingBlobStore {
     private final AtomicInteger putsLeft;
 
     FailingPuts(BlobStore delegate, AtomicInteger putsLeft) {
-      this.delegate = delegate;
+      super(delegate);
       this.putsLeft = putsLeft;
-    }
-
-    @Override
-    public boolean exists(BlobKind kind, Digest id) throws IOException {
-      return delegate.exists(kind, id);
     }
 
     @Override
@@ -230,36 +224,6 @@ class MigrateTest {
         throw new IOException("connection lost (injected)");
       }
       delegate.put(kind, id, in, length);
-    }
-
-    @Override
-    public byte[] get(BlobKind kind, Digest id) throws IOException {
-      return delegate.get(kind, id);
-    }
-
-    @Override
-    public InputStream open(BlobKind kind, Digest id) throws IOException {
-      return delegate.open(kind, id);
-    }
-
-    @Override
-    public long size(BlobKind kind, Digest id) throws IOException {
-      return delegate.size(kind, id);
-    }
-
-    @Override
-    public boolean delete(BlobKind kind, Digest id) throws IOException {
-      return delegate.delete(kind, id);
-    }
-
-    @Override
-    public Stream<BlobInfo> list(BlobKind kind) throws IOException {
-      return delegate.list(kind);
-    }
-
-    @Override
-    public void close() throws IOException {
-      delegate.close();
     }
   }
 }

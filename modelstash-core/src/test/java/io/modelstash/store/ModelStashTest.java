@@ -8,6 +8,7 @@ import io.modelstash.format.testing.TorchPython;
 import io.modelstash.store.blob.BlobInfo;
 import io.modelstash.store.blob.BlobKind;
 import io.modelstash.store.blob.BlobStore;
+import io.modelstash.store.blob.ForwardingBlobStore;
 import io.modelstash.store.blob.LocalBlobStore;
 import io.modelstash.store.catalog.CatalogStats;
 import io.modelstash.store.catalog.VersionInfo;
@@ -284,17 +285,11 @@ class ModelStashTest {
   }
 
   /** A blob store whose disk fills up after {@code limit} more bytes. */
-  private static final class DiskFull implements BlobStore {
+  private static final class DiskFull extends ForwardingBlobStore {
     final AtomicLong limit = new AtomicLong(Long.MAX_VALUE);
-    private final BlobStore delegate;
 
     DiskFull(BlobStore delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public boolean exists(BlobKind kind, Digest id) throws IOException {
-      return delegate.exists(kind, id);
+      super(delegate);
     }
 
     @Override
@@ -313,31 +308,6 @@ class ModelStashTest {
             }
           },
           length);
-    }
-
-    @Override
-    public byte[] get(BlobKind kind, Digest id) throws IOException {
-      return delegate.get(kind, id);
-    }
-
-    @Override
-    public InputStream open(BlobKind kind, Digest id) throws IOException {
-      return delegate.open(kind, id);
-    }
-
-    @Override
-    public long size(BlobKind kind, Digest id) throws IOException {
-      return delegate.size(kind, id);
-    }
-
-    @Override
-    public boolean delete(BlobKind kind, Digest id) throws IOException {
-      return delegate.delete(kind, id);
-    }
-
-    @Override
-    public Stream<BlobInfo> list(BlobKind kind) throws IOException {
-      return delegate.list(kind);
     }
   }
 }

@@ -5,22 +5,19 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 /**
  * Wraps a blob store and makes chosen operations fail the way real storage does: the next put fails
  * after a given number of bytes reached the store (like a full disk), or the next read fails.
  */
-final class FaultInjectingBlobStore implements BlobStore {
+final class FaultInjectingBlobStore extends ForwardingBlobStore {
 
   static final String DISK_FULL = "No space left on device (injected)";
-
-  private final BlobStore delegate;
   private final AtomicLong failPutAfterBytes = new AtomicLong(-1);
   private volatile boolean failNextRead;
 
   FaultInjectingBlobStore(BlobStore delegate) {
-    this.delegate = delegate;
+    super(delegate);
   }
 
   /** The next put fails with a disk-full error once {@code bytes} bytes have been written. */
@@ -31,11 +28,6 @@ final class FaultInjectingBlobStore implements BlobStore {
   /** The next get or open fails with an I/O error. */
   void failNextRead() {
     failNextRead = true;
-  }
-
-  @Override
-  public boolean exists(BlobKind kind, Digest id) throws IOException {
-    return delegate.exists(kind, id);
   }
 
   @Override
@@ -56,31 +48,17 @@ final class FaultInjectingBlobStore implements BlobStore {
     return delegate.open(kind, id);
   }
 
+  @Override
+  public InputStream open(BlobKind kind, Digest id, long offset, long length) throws IOException {
+    checkRead();
+    return delegate.open(kind, id, offset, length);
+  }
+
   private void checkRead() throws IOException {
     if (failNextRead) {
       failNextRead = false;
       throw new IOException("Input/output error (injected)");
     }
-  }
-
-  @Override
-  public long size(BlobKind kind, Digest id) throws IOException {
-    return delegate.size(kind, id);
-  }
-
-  @Override
-  public boolean delete(BlobKind kind, Digest id) throws IOException {
-    return delegate.delete(kind, id);
-  }
-
-  @Override
-  public Stream<BlobInfo> list(BlobKind kind) throws IOException {
-    return delegate.list(kind);
-  }
-
-  @Override
-  public void close() throws IOException {
-    delegate.close();
   }
 
   /** Passes {@code limit} bytes through, then fails every read. */

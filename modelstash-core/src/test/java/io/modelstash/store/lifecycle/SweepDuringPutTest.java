@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.modelstash.store.ModelStash;
 import io.modelstash.store.PutOptions;
 import io.modelstash.store.PutResult;
-import io.modelstash.store.blob.BlobInfo;
 import io.modelstash.store.blob.BlobKind;
 import io.modelstash.store.blob.BlobStore;
+import io.modelstash.store.blob.ForwardingBlobStore;
 import io.modelstash.store.blob.LocalBlobStore;
 import io.modelstash.store.catalog.Catalog;
 import io.modelstash.store.catalog.sqlite.SqliteCatalog;
@@ -23,7 +23,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,12 +35,11 @@ class SweepDuringPutTest {
   @TempDir Path dir;
 
   /** A blob store that runs a hook (once) just before the next manifest is written. */
-  private static final class BeforeManifest implements BlobStore {
-    private final BlobStore delegate;
+  private static final class BeforeManifest extends ForwardingBlobStore {
     private Runnable hook;
 
     BeforeManifest(BlobStore delegate) {
-      this.delegate = delegate;
+      super(delegate);
     }
 
     @Override
@@ -52,36 +50,6 @@ class SweepDuringPutTest {
         h.run();
       }
       delegate.put(kind, id, in, length);
-    }
-
-    @Override
-    public boolean exists(BlobKind kind, Digest id) throws IOException {
-      return delegate.exists(kind, id);
-    }
-
-    @Override
-    public byte[] get(BlobKind kind, Digest id) throws IOException {
-      return delegate.get(kind, id);
-    }
-
-    @Override
-    public InputStream open(BlobKind kind, Digest id) throws IOException {
-      return delegate.open(kind, id);
-    }
-
-    @Override
-    public long size(BlobKind kind, Digest id) throws IOException {
-      return delegate.size(kind, id);
-    }
-
-    @Override
-    public boolean delete(BlobKind kind, Digest id) throws IOException {
-      return delegate.delete(kind, id);
-    }
-
-    @Override
-    public Stream<BlobInfo> list(BlobKind kind) throws IOException {
-      return delegate.list(kind);
     }
   }
 

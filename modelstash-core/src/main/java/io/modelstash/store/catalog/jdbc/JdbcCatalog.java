@@ -147,6 +147,24 @@ public abstract class JdbcCatalog implements Catalog {
   }
 
   /** Creates or upgrades the schema; subclasses call this once when opening. */
+  /**
+   * Brings {@code catalog}'s schema up to date and returns it; closes it if that fails, so an
+   * implementation's {@code open} can return this directly.
+   */
+  protected static <C extends JdbcCatalog> C migrated(C catalog) throws CatalogException {
+    try {
+      catalog.migrate();
+    } catch (CatalogException | RuntimeException e) {
+      try {
+        catalog.close();
+      } catch (CatalogException closeFailure) {
+        e.addSuppressed(closeFailure);
+      }
+      throw e;
+    }
+    return catalog;
+  }
+
   protected final void migrate() throws CatalogException {
     run(
         true,

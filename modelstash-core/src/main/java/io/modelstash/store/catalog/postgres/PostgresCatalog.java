@@ -122,18 +122,7 @@ public final class PostgresCatalog extends JdbcCatalog {
   /** Opens the catalog, taking what the URL leaves out from {@code env}. */
   static PostgresCatalog open(String url, Clock clock, Map<String, String> env)
       throws CatalogException {
-    PostgresCatalog catalog = new PostgresCatalog(PostgresUrl.parse(url, env), clock);
-    try {
-      catalog.migrate();
-    } catch (CatalogException | RuntimeException e) {
-      try {
-        catalog.close();
-      } catch (CatalogException closeFailure) {
-        e.addSuppressed(closeFailure);
-      }
-      throw e;
-    }
-    return catalog;
+    return migrated(new PostgresCatalog(PostgresUrl.parse(url, env), clock));
   }
 
   /** The schema that holds this catalog's tables. */

@@ -52,18 +52,7 @@ public final class SqliteCatalog extends JdbcCatalog {
       throw new CatalogException(
           "Cannot open catalog " + abs + ": folder " + dir + " does not exist");
     }
-    SqliteCatalog catalog = new SqliteCatalog(abs, clock);
-    try {
-      catalog.migrate();
-    } catch (CatalogException | RuntimeException e) {
-      try {
-        catalog.close();
-      } catch (CatalogException closeFailure) {
-        e.addSuppressed(closeFailure);
-      }
-      throw e;
-    }
-    return catalog;
+    return migrated(new SqliteCatalog(abs, clock));
   }
 
   @Override
