@@ -8,6 +8,8 @@ import io.modelstash.store.name.Digest;
 import io.modelstash.store.name.ModelPath;
 import io.modelstash.store.name.Ref;
 import io.modelstash.store.name.VersionId;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,6 +24,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,6 +45,12 @@ public abstract class CatalogContract {
 
   /** A new, empty catalog using {@code clock}. */
   protected abstract Catalog newCatalog(MutableClock clock) throws Exception;
+
+  /**
+   * Where another process finds the catalog {@link #newCatalog} made last, as {@link CommitMain}
+   * takes it: a SQLite file or a PostgreSQL URL.
+   */
+  protected abstract String locationForOtherProcesses();
 
   @BeforeEach
   final void openCatalog() throws Exception {
@@ -626,5 +635,49 @@ public abstract class CatalogContract {
         .hasMessageContaining("already has it");
     assertThat(catalog.commit(version(MODEL, 9)).number()).isEqualTo(7);
     assertThat(catalog.commit(version(ModelPath.parse("only/removed"), 1)).number()).isEqualTo(4);
+  }
+
+  @Test
+  void separateProcessesCommittingToOnePathGetGaplessNumbers() throws Exception {
+    int processes = 8;
+    int perProcess = 4;
+    ModelPath model = ModelPath.parse("procs/model");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<Process> running = new ArrayList<>();
+    try {
+      for (int i = 0; i < processes; i++) {
+        running.add(
+            new ProcessBuilder(
+                    java,
+                    "-XX:TieredStopAtLevel=1",
+                    "-Xshare:auto",
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    CommitMain.class.getName(),
+                    locationForOtherProcesses(),
+                    model.toString(),
+                    Integer.toString(perProcess))
+                .redirectErrorStream(true)
+                .start());
+      }
+      List<Long> numbers = new ArrayList<>();
+      for (Process p : running) {
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("child finished").isTrue();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.exitValue()).as(out).isZero();
+        for (String line : out.strip().split("\\s+")) {
+          numbers.add(Long.parseLong(line));
+        }
+      }
+      assertThat(numbers)
+          .containsExactlyInAnyOrderElementsOf(
+              LongStream.rangeClosed(1, processes * perProcess).boxed().toList());
+      assertThat(catalog().resolve(Ref.latest(model)).orElseThrow().id().number())
+          .isEqualTo(processes * perProcess);
+    } finally {
+      for (Process p : running) {
+        p.destroyForcibly();
+      }
+    }
   }
 }

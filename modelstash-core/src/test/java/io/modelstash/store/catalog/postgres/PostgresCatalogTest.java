@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.modelstash.store.catalog.Catalog;
 import io.modelstash.store.catalog.CatalogContract;
 import io.modelstash.store.catalog.CatalogException;
-import io.modelstash.store.catalog.CommitMain;
 import io.modelstash.store.catalog.MutableClock;
 import io.modelstash.store.catalog.NewVersion;
 import io.modelstash.store.name.ModelPath;
@@ -14,7 +13,6 @@ import io.modelstash.store.name.Ref;
 import io.modelstash.store.name.VersionId;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -47,6 +45,11 @@ class PostgresCatalogTest extends CatalogContract {
   protected Catalog newCatalog(MutableClock clock) throws CatalogException {
     schema = fresh();
     return PostgresCatalog.open(PostgresTestServer.url(schema), clock);
+  }
+
+  @Override
+  protected String locationForOtherProcesses() {
+    return PostgresTestServer.url(schema);
   }
 
   private String fresh() {
@@ -164,49 +167,6 @@ class PostgresCatalogTest extends CatalogContract {
       pool.shutdownNow();
     }
     assertThat(query("SELECT version FROM " + s + ".schema_version")).containsExactly("2");
-  }
-
-  @Test
-  void separateProcessesCommittingToOnePathGetGaplessNumbers() throws Exception {
-    int processes = 8;
-    int perProcess = 5;
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<Process> running = new ArrayList<>();
-    try {
-      for (int i = 0; i < processes; i++) {
-        running.add(
-            new ProcessBuilder(
-                    java,
-                    "-XX:TieredStopAtLevel=1",
-                    "-Xshare:auto",
-                    "-cp",
-                    System.getProperty("java.class.path"),
-                    CommitMain.class.getName(),
-                    PostgresTestServer.url(schema),
-                    MODEL.toString(),
-                    Integer.toString(perProcess))
-                .redirectErrorStream(true)
-                .start());
-      }
-      List<Long> numbers = new ArrayList<>();
-      for (Process p : running) {
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("child finished").isTrue();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.exitValue()).as(out).isZero();
-        for (String line : out.strip().split("\\s+")) {
-          numbers.add(Long.parseLong(line));
-        }
-      }
-      assertThat(numbers)
-          .containsExactlyInAnyOrderElementsOf(
-              LongStream.rangeClosed(1, processes * perProcess).boxed().toList());
-      assertThat(catalog().resolve(Ref.latest(MODEL)).orElseThrow().id().number())
-          .isEqualTo(processes * perProcess);
-    } finally {
-      for (Process p : running) {
-        p.destroyForcibly();
-      }
-    }
   }
 
   @Test

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.modelstash.store.catalog.Catalog;
 import io.modelstash.store.catalog.CatalogContract;
 import io.modelstash.store.catalog.CatalogException;
-import io.modelstash.store.catalog.CommitMain;
 import io.modelstash.store.catalog.MutableClock;
 import io.modelstash.store.name.Ref;
 import io.modelstash.store.name.VersionId;
@@ -19,8 +18,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,6 +32,11 @@ class SqliteCatalogTest extends CatalogContract {
   @Override
   protected Catalog newCatalog(MutableClock clock) throws CatalogException {
     return SqliteCatalog.open(file(), clock);
+  }
+
+  @Override
+  protected String locationForOtherProcesses() {
+    return file().toString();
   }
 
   private List<String> query(String sql) throws SQLException {
@@ -137,48 +139,5 @@ class SqliteCatalogTest extends CatalogContract {
     assertThatThrownBy(() -> SqliteCatalog.open(dir.resolve("no/such/catalog.db")))
         .isInstanceOf(CatalogException.class)
         .hasMessageContaining("does not exist");
-  }
-
-  @Test
-  void separateProcessesCommittingToOnePathGetGaplessNumbers() throws Exception {
-    int processes = 8;
-    int perProcess = 3;
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<Process> running = new ArrayList<>();
-    try {
-      for (int i = 0; i < processes; i++) {
-        running.add(
-            new ProcessBuilder(
-                    java,
-                    "-XX:TieredStopAtLevel=1",
-                    "-Xshare:auto",
-                    "-cp",
-                    System.getProperty("java.class.path"),
-                    CommitMain.class.getName(),
-                    file().toString(),
-                    MODEL.toString(),
-                    Integer.toString(perProcess))
-                .redirectErrorStream(true)
-                .start());
-      }
-      List<Long> numbers = new ArrayList<>();
-      for (Process p : running) {
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("child finished").isTrue();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.exitValue()).as(out).isZero();
-        for (String line : out.strip().split("\\s+")) {
-          numbers.add(Long.parseLong(line));
-        }
-      }
-      assertThat(numbers)
-          .containsExactlyInAnyOrderElementsOf(
-              LongStream.rangeClosed(1, processes * perProcess).boxed().toList());
-      assertThat(catalog().resolve(Ref.latest(MODEL)).orElseThrow().id().number())
-          .isEqualTo(processes * perProcess);
-    } finally {
-      for (Process p : running) {
-        p.destroyForcibly();
-      }
-    }
   }
 }
