@@ -165,7 +165,7 @@ public final class ChunkDecoder {
               + ChunkFormat.VERSION
               + "); upgrade modelstash to read it");
     }
-    if (version != ChunkFormat.VERSION) {
+    if (version < ChunkFormat.OLDEST_VERSION) {
       throw corrupt(name, "format version " + version + " at offset 4 does not exist");
     }
     int footerAt = object.length - ChunkFormat.FOOTER_LENGTH;

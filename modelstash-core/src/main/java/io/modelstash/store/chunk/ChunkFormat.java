@@ -7,7 +7,10 @@ public final class ChunkFormat {
   public static final int MAGIC = 0x4d53434b;
 
   /** The format version this code writes and the newest it reads. */
-  public static final int VERSION = 1;
+  public static final int VERSION = 2;
+
+  /** The oldest format version this code reads. */
+  public static final int OLDEST_VERSION = 1;
 
   /** Length of the header without a base digest. */
   public static final int HEADER_LENGTH = 23;

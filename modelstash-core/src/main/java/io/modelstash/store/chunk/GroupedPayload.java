@@ -23,6 +23,12 @@ final class GroupedPayload {
   /** Stream method: one zstd frame. */
   static final int ZSTD = 1;
 
+  /** Stream method: {@link Rans}-coded (chunk format version 2 and later). */
+  static final int RANS = 2;
+
+  /** rANS must beat zstd by this fraction to be chosen: its decoder is slower than zstd's. */
+  private static final double RANS_MARGIN = 0.01;
+
   /** Flag bit: units were rotated left by one bit before grouping. */
   static final int FLAG_ROTATED = 1;
 
@@ -60,6 +66,11 @@ final class GroupedPayload {
           method = RAW;
           len = n;
           System.arraycopy(grouped, s * n, out, at, n);
+        }
+        int coded = rans(grouped, s * n, n, len, out, at);
+        if (coded > 0) {
+          method = RANS;
+          len = coded;
         }
         out[FIXED + PER_STREAM * s] = (byte) method;
         h.putInt(FIXED + PER_STREAM * s + 1, len);
@@ -102,6 +113,34 @@ final class GroupedPayload {
     Entropy.histogram(b, off, n, SAMPLE_STEP, counts);
     long sampled = (n + SAMPLE_STEP - 1) / SAMPLE_STEP;
     return Entropy.bits(counts, sampled) < 7.9 * sampled;
+  }
+
+  /**
+   * rANS-codes a stream into {@code out} at {@code at} if its order-0 model promises to beat the
+   * {@code current} length by {@link #RANS_MARGIN}: mostly streams dominated by one byte, where
+   * zstd's Huffman stage cannot go below one bit per byte.
+   *
+   * @return the coded length, or -1 if the stream stays as it is (then {@code out} is untouched
+   *     beyond what the current encoding wrote)
+   */
+  private static int rans(byte[] b, int off, int n, int current, byte[] out, int at) {
+    if (n < 64) {
+      return -1;
+    }
+    int[] counts = new int[256];
+    Entropy.histogram(b, off, n, 1, counts);
+    int[] freq = Rans.normalize(counts, n);
+    int limit = (int) (current * (1 - RANS_MARGIN));
+    if (Rans.estimate(counts, freq) >= limit) {
+      return -1;
+    }
+    byte[] coded = new byte[limit];
+    int len = Rans.encode(b, off, n, freq, coded, 0, limit);
+    if (len < 0) {
+      return -1;
+    }
+    System.arraycopy(coded, 0, out, at, len);
+    return len;
   }
 
   /** zstd-compresses a stream into {@code out} at {@code at}; -1 if that does not shrink it. */
@@ -168,7 +207,7 @@ final class GroupedPayload {
       int d = FIXED + PER_STREAM * s;
       methods[s] = payload[d] & 0xff;
       long len = h.getInt(d + 1) & 0xffffffffL;
-      if (methods[s] != RAW && methods[s] != ZSTD) {
+      if (methods[s] != RAW && methods[s] != ZSTD && methods[s] != RANS) {
         throw new CorruptObjectException(
             "stream " + s + " has unknown method " + methods[s] + " at offset " + d);
       }
@@ -228,6 +267,10 @@ final class GroupedPayload {
     void stream(byte[] payload, int s, byte[] out, int at) throws CorruptObjectException {
       if (methods[s] == RAW) {
         System.arraycopy(payload, offsets[s], out, at, n);
+        return;
+      }
+      if (methods[s] == RANS) {
+        Rans.decode(payload, offsets[s], lengths[s], out, at, n, s);
         return;
       }
       long got;

@@ -3,7 +3,6 @@ package io.modelstash.store.chunk;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.github.luben.zstd.Zstd;
 import io.modelstash.store.blob.CorruptObjectException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -34,8 +33,11 @@ class ByteGroupingCodecTest extends ChunkCodecContract {
         assertThat(method).as("mantissa stream %d is kept raw", s).isEqualTo(0);
         assertThat(len).isEqualTo(10_000);
       } else {
-        assertThat(method).as("the exponent stream is zstd").isEqualTo(1);
-        assertThat(Zstd.decompress(Arrays.copyOfRange(p, at, at + len), 10_000))
+        // few distinct exponents, one of them dominant: rANS beats zstd's Huffman stage here
+        assertThat(method).as("the exponent stream is rANS-coded").isEqualTo(2);
+        byte[] exponents = new byte[10_000];
+        Rans.decode(p, at, len, exponents, 0, 10_000, 3);
+        assertThat(exponents)
             .as("stream 3 is the top byte of each rotated unit")
             .satisfies(
                 e -> {
@@ -133,6 +135,6 @@ class ByteGroupingCodecTest extends ChunkCodecContract {
     byte[] p = CODEC.encode(raw);
     assertThatThrownBy(() -> CODEC.decode(p, 4004))
         .isInstanceOf(CorruptObjectException.class)
-        .hasMessageContaining("zstd stream 0");
+        .hasMessageContaining("stream 0");
   }
 }

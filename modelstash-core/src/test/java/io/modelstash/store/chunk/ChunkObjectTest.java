@@ -36,7 +36,7 @@ class ChunkObjectTest {
     byte[] o = chunk.toByteArray();
     ByteBuffer b = ByteBuffer.wrap(o);
     assertThat(new String(o, 0, 4, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("MSCK");
-    assertThat(o[4]).isEqualTo((byte) 1);
+    assertThat(o[4]).isEqualTo((byte) 2);
     assertThat(o[5]).isEqualTo((byte) ZstdCodec.ID);
     assertThat(o[6]).isZero();
     assertThat(b.getLong(7)).isEqualTo(4096);
@@ -102,14 +102,14 @@ class ChunkObjectTest {
   @Test
   void refusesANewerFormatVersionClearly() {
     byte[] o = ChunkEncoder.encode(new byte[100], ZSTD).toByteArray();
-    o[4] = 2;
+    o[4] = 3;
     Digest id = Digest.of(new byte[100]);
     assertThatThrownBy(() -> DECODER.decode(refooter(o), id))
         .isInstanceOf(CorruptObjectException.class)
         .hasMessage(
             "Chunk "
                 + id
-                + " was written by a newer modelstash (chunk format version 2 > 1); upgrade"
+                + " was written by a newer modelstash (chunk format version 3 > 2); upgrade"
                 + " modelstash to read it");
   }
 
@@ -147,6 +147,19 @@ class ChunkObjectTest {
   }
 
   @Test
+  void readsTheOldestVersionAndNothingOlder() throws CorruptObjectException {
+    byte[] raw = new byte[100];
+    Digest id = Digest.of(raw);
+    byte[] v1 = ChunkEncoder.encode(raw, ZSTD).toByteArray();
+    v1[4] = 1;
+    assertThat(DECODER.decode(refooter(v1), id)).isEqualTo(raw);
+    byte[] v0 = v1.clone();
+    v0[4] = 0;
+    assertThatThrownBy(() -> DECODER.decode(refooter(v0), id))
+        .hasMessageContaining("format version 0 at offset 4 does not exist");
+  }
+
+  @Test
   void headerReportsWhatWasWritten() throws CorruptObjectException {
     byte[] raw = new byte[5000];
     EncodedChunk chunk = ChunkEncoder.encode(raw, ZSTD);
@@ -154,7 +167,12 @@ class ChunkObjectTest {
     assertThat(h)
         .isEqualTo(
             new ChunkHeader(
-                1, ZstdCodec.ID, 5000, chunk.objectLength() - 27, Optional.empty(), 23));
+                ChunkFormat.VERSION,
+                ZstdCodec.ID,
+                5000,
+                chunk.objectLength() - 27,
+                Optional.empty(),
+                23));
   }
 
   @Test

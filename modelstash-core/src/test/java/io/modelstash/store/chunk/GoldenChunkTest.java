@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class GoldenChunkTest {
 
-  record Golden(String name, int codecId, Digest id) {
+  record Golden(String name, int codecId, Digest id, int version) {
     @Override
     public String toString() {
       return name;
@@ -38,7 +38,9 @@ class GoldenChunkTest {
     String index = new String(resource("index.txt"), StandardCharsets.UTF_8);
     for (String line : index.lines().collect(Collectors.toList())) {
       String[] f = line.split(" ");
-      out.add(new Golden(f[0], Integer.parseInt(f[1]), Digest.parse(f[2])));
+      // lines of version 1 have no version column
+      int version = f.length > 3 ? Integer.parseInt(f[3]) : 1;
+      out.add(new Golden(f[0], Integer.parseInt(f[1]), Digest.parse(f[2]), version));
     }
     return out;
   }
@@ -48,7 +50,7 @@ class GoldenChunkTest {
   void decodes(Golden g) throws IOException {
     byte[] object = resource(g.name() + ".msck");
     ChunkHeader h = ChunkDecoder.standard().header(object, g.id());
-    assertThat(h.version()).isEqualTo(1);
+    assertThat(h.version()).isEqualTo(g.version());
     assertThat(h.codecId()).isEqualTo(g.codecId());
     byte[] raw =
         ChunkDecoder.standard()
@@ -61,6 +63,26 @@ class GoldenChunkTest {
                   return base;
                 });
     assertThat(Digest.of(raw)).isEqualTo(g.id());
+  }
+
+  @Test
+  void everyFormatVersionIsCoveredAndVersionTwoHasRansStreams() throws IOException {
+    assertThat(goldens().stream().map(Golden::version).distinct().sorted()).containsExactly(1, 2);
+    boolean rans = false;
+    for (Golden g : goldens()) {
+      if (g.version() == 2 && g.codecId() >= ChunkFormat.CODEC_BYTE_GROUPING) {
+        byte[] object = resource(g.name() + ".msck");
+        ChunkHeader h = ChunkDecoder.standard().header(object, g.id());
+        byte[] payload =
+            java.util.Arrays.copyOfRange(
+                object, h.payloadOffset(), h.payloadOffset() + h.encodedLength());
+        GroupedPayload.Layout l = GroupedPayload.parse(payload, h.rawLength());
+        for (int m : l.methods) {
+          rans |= m == GroupedPayload.RANS;
+        }
+      }
+    }
+    assertThat(rans).as("a version 2 golden object uses a rANS stream").isTrue();
   }
 
   @Test

@@ -10,7 +10,8 @@ import java.util.Optional;
 /**
  * Writes the checked-in chunk objects that {@link GoldenChunkTest} decodes, one per codec and a few
  * widths, so a change that breaks reading what earlier versions wrote fails a test. Run once per
- * format change with the resources directory as argument; never overwrite files a release wrote.
+ * format change with the resources directory as argument: it adds the objects that are missing and
+ * never rewrites one that exists, so the objects of every earlier format version stay.
  */
 public final class GoldenChunks {
 
@@ -19,7 +20,10 @@ public final class GoldenChunks {
   public static void main(String[] args) throws IOException {
     Path dir = Paths.get(args[0]);
     Files.createDirectories(dir);
-    StringBuilder index = new StringBuilder();
+    Path indexFile = dir.resolve("index.txt");
+    StringBuilder index =
+        new StringBuilder(
+            Files.exists(indexFile) ? Files.readString(indexFile, StandardCharsets.UTF_8) : "");
     byte[] f32 = FloatData.mixed(4, 300, 3, 1);
     byte[] f32b = FloatData.nudged(f32, 4, 0.2, 2);
     byte[] bf16 = FloatData.gaussian(2, 700, 1, 0.02, 3);
@@ -56,19 +60,40 @@ public final class GoldenChunks {
             ChunkEncoder.encodeBest(
                 bf16b, ElementType.FLOAT16, Optional.of(ChunkEncoder.Base.of(bf16, true))),
             bf16));
-    Files.writeString(dir.resolve("index.txt"), index.toString(), StandardCharsets.UTF_8);
+    // Version 2: streams dominated by one byte are rANS-coded.
+    index.append(
+        write(
+            dir,
+            "v2-bytegroup-f32-rans",
+            ChunkEncoder.encode(FloatData.gaussian(4, 3000, 1, 0.02, 6), group(4, true)),
+            null));
+    index.append(
+        write(
+            dir,
+            "v2-best-bf16-rans",
+            ChunkEncoder.encodeBest(
+                bf16b, ElementType.FLOAT16, Optional.of(ChunkEncoder.Base.of(bf16, true))),
+            bf16));
+    Files.writeString(indexFile, index.toString(), StandardCharsets.UTF_8);
   }
 
   private static ByteGroupingCodec group(int width, boolean rotate) {
     return new ByteGroupingCodec(new ElementType(width, true, false), rotate);
   }
 
+  /**
+   * Writes one golden object unless it exists: objects an earlier version wrote stay as they are.
+   */
   private static String write(Path dir, String name, EncodedChunk c, byte[] base)
       throws IOException {
-    Files.write(dir.resolve(name + ".msck"), c.toByteArray());
+    Path object = dir.resolve(name + ".msck");
+    if (Files.exists(object)) {
+      return "";
+    }
+    Files.write(object, c.toByteArray());
     if (base != null) {
       Files.write(dir.resolve(name + ".base"), base);
     }
-    return name + " " + c.codecId() + " " + c.id() + "\n";
+    return name + " " + c.codecId() + " " + c.id() + " " + ChunkFormat.VERSION + "\n";
   }
 }
