@@ -7,12 +7,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.luben.zstd.RecyclingBufferPool;
+import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import io.modelstash.store.blob.CorruptObjectException;
 import io.modelstash.store.name.Digest;
 import io.modelstash.store.name.ModelPath;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,14 +30,31 @@ import java.util.OptionalLong;
 import java.util.TreeMap;
 
 /**
- * Encodes manifests: {@code "MSMF"}, a format version byte, a u32 little-endian length, that many
- * bytes of UTF-8 JSON, and a CRC-32C of everything before it. Readers refuse versions they do not
- * know. The JSON layout is described in {@code docs/store-format.md}.
+ * Encodes manifests: {@code "MSMF"}, a format version byte, a u32 little-endian length N, N bytes
+ * of body, and a CRC-32C (little-endian) of everything before it. Format 2 (written) has as body a
+ * u32 little-endian length of the UTF-8 JSON and one zstd frame of that JSON; format 1 (still read)
+ * has the JSON itself. Readers refuse versions they do not know, and never hold more than {@value
+ * #MAX_JSON} bytes of decompressed JSON, whatever an object declares. The JSON layout is described
+ * in {@code docs/store-format.md}.
  */
 public final class ManifestCodec {
   static final byte[] MAGIC = {'M', 'S', 'M', 'F'};
-  public static final int VERSION = 1;
-  private static final int MAX_JSON = 256 << 20;
+
+  /** The format version this code writes and the newest it reads. */
+  public static final int VERSION = 2;
+
+  /** The largest manifest JSON written or read (decompressed, in bytes). */
+  static final int MAX_JSON = 256 << 20;
+
+  /**
+   * The zstd level. On real manifests (4.9 KB for a 25-tensor checkpoint, 55 KB for a 12 MB one)
+   * level 9 reaches 21% and 12% of the JSON in 0.06 and 0.5 ms; level 19 saves at most 9% more (on
+   * the large one) for 15 to 45 times the time, and decoding costs the same at any level.
+   */
+  static final int LEVEL = 9;
+
+  private static final int LENGTH_BYTES = 4;
+  private static final int INITIAL_BUFFER = 64 << 10;
 
   private static final ObjectMapper JSON =
       JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
@@ -68,7 +94,24 @@ public final class ManifestCodec {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("Cannot encode manifest", e);
     }
-    return JsonEnvelope.wrap(MAGIC, VERSION, json);
+    if (json.length > MAX_JSON) {
+      throw new IllegalArgumentException(
+          "Cannot store the manifest of "
+              + m.path()
+              + ": its JSON is "
+              + json.length
+              + " bytes, over the limit of "
+              + MAX_JSON
+              + " (the file has too many chunks)");
+    }
+    byte[] frame = Zstd.compress(json, LEVEL);
+    byte[] body =
+        ByteBuffer.allocate(LENGTH_BYTES + frame.length)
+            .order(ByteOrder.LITTLE_ENDIAN)
+            .putInt(json.length)
+            .put(frame)
+            .array();
+    return JsonEnvelope.wrap(MAGIC, VERSION, body);
   }
 
   private static ObjectNode storage(Manifest.StorageView v) {
@@ -151,10 +194,38 @@ public final class ManifestCodec {
     return a;
   }
 
-  /** Decodes a manifest, checking magic, version, length and checksum. */
+  /**
+   * Decodes a manifest of format 1 or 2, checking magic, version, lengths and checksum.
+   *
+   * @param name the manifest's name, for messages
+   */
   public static Manifest decode(byte[] data, Digest name) throws CorruptObjectException {
     String what = "Manifest " + name.hex();
-    byte[] json = JsonEnvelope.unwrap(data, MAGIC, VERSION, MAX_JSON, what, "manifest format");
+    JsonEnvelope.Body body =
+        JsonEnvelope.open(
+            data,
+            MAGIC,
+            VERSION,
+            LENGTH_BYTES + Zstd.compressBound(MAX_JSON),
+            what,
+            "manifest format");
+    byte[] json;
+    if (body.version() == 1) {
+      if (body.bytes().length > MAX_JSON) {
+        throw new CorruptObjectException(
+            what
+                + " is corrupt: "
+                + body.bytes().length
+                + " bytes of JSON, over the limit of "
+                + MAX_JSON);
+      }
+      json = body.bytes();
+    } else if (body.version() == 2) {
+      json = inflate(body.bytes(), what);
+    } else {
+      throw new CorruptObjectException(
+          what + " is corrupt: unknown manifest format " + body.version());
+    }
     try {
       JsonNode root = JSON.readTree(new String(json, StandardCharsets.UTF_8));
       JsonNode file = root.required("file");
@@ -196,6 +267,68 @@ public final class ManifestCodec {
     } catch (JsonProcessingException | RuntimeException e) {
       throw new CorruptObjectException(what + " is corrupt: " + e.getMessage());
     }
+  }
+
+  /**
+   * The JSON of a format-2 body. Decompresses as a stream into a buffer that grows with the output
+   * up to the declared length, so a small hostile object that declares a large length or
+   * decompresses to more than it declares costs no more memory than it really produces, and never
+   * more than {@link #MAX_JSON}.
+   */
+  private static byte[] inflate(byte[] body, String what) throws CorruptObjectException {
+    if (body.length < LENGTH_BYTES) {
+      throw new CorruptObjectException(
+          what
+              + " is corrupt: expected at least "
+              + LENGTH_BYTES
+              + " body bytes, actual "
+              + body.length);
+    }
+    long declared = ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN).getInt(0) & 0xFFFFFFFFL;
+    if (declared > MAX_JSON) {
+      throw new CorruptObjectException(
+          what
+              + " is corrupt: declares "
+              + declared
+              + " bytes of JSON, over the limit of "
+              + MAX_JSON);
+    }
+    int expected = (int) declared;
+    byte[] out = new byte[Math.min(expected, INITIAL_BUFFER)];
+    int n = 0;
+    try (InputStream in =
+        new ZstdInputStreamNoFinalizer(
+            new ByteArrayInputStream(body, LENGTH_BYTES, body.length - LENGTH_BYTES),
+            RecyclingBufferPool.INSTANCE)) {
+      while (true) {
+        if (n == out.length) {
+          if (n == expected) {
+            if (in.read() >= 0) {
+              throw new CorruptObjectException(
+                  what + " is corrupt: JSON is longer than the declared " + expected + " bytes");
+            }
+            break;
+          }
+          out = Arrays.copyOf(out, (int) Math.min(expected, 2L * n));
+        }
+        int r = in.read(out, n, out.length - n);
+        if (r < 0) {
+          break;
+        }
+        n += r;
+      }
+    } catch (CorruptObjectException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      // zstd-jni reports a damaged frame as ZstdIOException or ZstdException
+      throw new CorruptObjectException(
+          what + " is corrupt: invalid zstd frame: " + e.getMessage(), e);
+    }
+    if (n != expected) {
+      throw new CorruptObjectException(
+          what + " is corrupt: expected " + expected + " bytes of JSON, actual " + n);
+    }
+    return out;
   }
 
   private static Manifest.Layout layout(JsonNode o) {
