@@ -15,11 +15,13 @@ import io.modelstash.store.blob.CorruptObjectException;
  * <p>Layout: the number of coded bytes (u32 little-endian; checked against what the reader expects,
  * since a one-symbol stream would otherwise decode to any length), k − 1 (one byte, k = the number
  * of distinct symbols), then k entries of symbol (one byte, strictly increasing) and frequency (u16
- * little-endian, at least 1, summing to 2<sup>15</sup>), then the final encoder state (u32
- * little-endian), then the renormalisation bytes in the order the decoder reads them. The state is
- * 32 bits wide and kept in [2<sup>23</sup>, 2<sup>31</sup>); decoding must end with the state back
- * at 2<sup>23</sup> and every byte read, which catches most corruption even before the chunk's
- * checksum does.
+ * little-endian, at least 1, summing to 2<sup>15</sup>), then the two final encoder states (u32
+ * little-endian each, state 0 first), then the renormalisation bytes in the order the decoder reads
+ * them. Symbols at even positions use state 0 and odd ones state 1 (two interleaved coders, so the
+ * decoder has two independent dependency chains to overlap); both read from the one byte sequence.
+ * A state is 32 bits wide and kept in [2<sup>23</sup>, 2<sup>31</sup>); decoding must end with both
+ * states back at 2<sup>23</sup> and every byte read, which catches most corruption even before the
+ * chunk's checksum does.
  */
 final class Rans {
   static final int SCALE_BITS = 15;
@@ -83,7 +85,7 @@ final class Rans {
         bits += counts[s] * (SCALE_BITS - Math.log(freq[s]) / Math.log(2));
       }
     }
-    return bits / 8 + tableLength(freq) + 4;
+    return bits / 8 + tableLength(freq) + 8;
   }
 
   /**
@@ -103,25 +105,68 @@ final class Rans {
       }
     }
     int table = 4 + 1 + 3 * k;
-    if (table + 4 > limit) {
+    if (table + 8 > limit) {
       return -1;
     }
     // rANS emits bytes backwards; they go to the end of a scratch buffer, then forwards to out.
-    byte[] back = new byte[limit - table - 4];
+    byte[] back = new byte[limit - table];
     int p = back.length;
-    long x = LOW;
-    for (int i = off + n - 1; i >= off; i--) {
-      int s = src[i] & 0xff;
-      int f = freq[s];
-      long max = ((LOW >> SCALE_BITS) << 8) * f;
-      while (x >= max) {
+    // x / f as (x * ceil(2^32 / f)) >> 32, which is q or q + 1 for a state below 2^31, then
+    // corrected: a multiplication instead of a division per symbol.
+    long[] reciprocal = new long[256];
+    long[] max = new long[256];
+    for (int s = 0; s < 256; s++) {
+      if (freq[s] > 0) {
+        reciprocal[s] = ((1L << 32) + freq[s] - 1) / freq[s];
+        max[s] = ((LOW >> SCALE_BITS) << 8) * freq[s];
+      }
+    }
+    // Symbol i goes to state i & 1. Coding runs from the last symbol to the first, two at a time
+    // once the count is even, with both states in locals so their chains overlap.
+    long x0 = LOW;
+    long x1 = LOW;
+    int i = n - 1;
+    if ((n & 1) == 1) {
+      int s = src[off + i] & 0xff;
+      while (x0 >= max[s]) {
         if (p == 0) {
           return -1;
         }
-        back[--p] = (byte) x;
-        x >>>= 8;
+        back[--p] = (byte) x0;
+        x0 >>>= 8;
       }
-      x = ((x / f) << SCALE_BITS) + (x % f) + cum[s];
+      x0 = step(x0, freq[s], reciprocal[s], cum[s]);
+      i--;
+    }
+    for (; i > 0; i -= 2) {
+      int s1 = src[off + i] & 0xff;
+      int s0 = src[off + i - 1] & 0xff;
+      while (x1 >= max[s1]) {
+        if (p == 0) {
+          return -1;
+        }
+        back[--p] = (byte) x1;
+        x1 >>>= 8;
+      }
+      x1 = step(x1, freq[s1], reciprocal[s1], cum[s1]);
+      while (x0 >= max[s0]) {
+        if (p == 0) {
+          return -1;
+        }
+        back[--p] = (byte) x0;
+        x0 >>>= 8;
+      }
+      x0 = step(x0, freq[s0], reciprocal[s0], cum[s0]);
+    }
+    long[] x = {x0, x1};
+    if (p < 8) {
+      return -1;
+    }
+    // the decoder reads state 0, then state 1, each little-endian
+    for (int j = 1; j >= 0; j--) {
+      for (int sh = 24; sh >= 0; sh -= 8) {
+        back[--p] = (byte) (x[j] >>> sh);
+      }
     }
     int w = at;
     for (int b = 0; b < 4; b++) {
@@ -135,12 +180,22 @@ final class Rans {
         out[w++] = (byte) (freq[s] >>> 8);
       }
     }
-    for (int b = 0; b < 4; b++) {
-      out[w++] = (byte) (x >>> (8 * b));
-    }
     int tail = back.length - p;
     System.arraycopy(back, p, out, w, tail);
     return w + tail - at;
+  }
+
+  /**
+   * One encoding step: the state that codes a symbol of frequency {@code f} on top of {@code x}.
+   */
+  private static long step(long x, int f, long reciprocal, int cum) {
+    long q = (x * reciprocal) >>> 32;
+    long r = x - q * f;
+    if (r < 0) {
+      q--;
+      r += f;
+    }
+    return (q << SCALE_BITS) + r + cum;
   }
 
   /**
@@ -164,12 +219,12 @@ final class Rans {
       throw corrupt(stream, "holds " + count + " bytes, expected " + n);
     }
     int k = (in[p++] & 0xff) + 1;
-    if (len < 5 + 3 * k + 4) {
+    if (len < 5 + 3 * k + 8) {
       throw corrupt(stream, "has " + len + " bytes, less than its table of " + k + " symbols");
     }
-    int[] freq = new int[256];
-    int[] cum = new int[256];
+    // per slot: the symbol, and freq << 16 | (slot - cum) for the state update, in one lookup each
     byte[] symbolAt = new byte[SCALE];
+    int[] stepAt = new int[SCALE];
     int total = 0;
     int previous = -1;
     for (int i = 0; i < k; i++) {
@@ -179,34 +234,64 @@ final class Rans {
         throw corrupt(stream, "has a malformed frequency table at entry " + i);
       }
       previous = s;
-      freq[s] = f;
-      cum[s] = total;
       java.util.Arrays.fill(symbolAt, total, total + f, (byte) s);
+      for (int slot = total; slot < total + f; slot++) {
+        stepAt[slot] = f << 16 | (slot - total);
+      }
       total += f;
     }
     if (total != SCALE) {
       throw corrupt(stream, "has frequencies summing to " + total + ", expected " + SCALE);
     }
-    long x = 0;
+    long x0 = 0;
+    long x1 = 0;
     for (int b = 0; b < 4; b++) {
-      x |= (long) (in[p++] & 0xff) << (8 * b);
+      x0 |= (long) (in[p++] & 0xff) << (8 * b);
     }
-    for (int i = 0; i < n; i++) {
-      if (x < LOW) {
-        throw corrupt(stream, "has an invalid state at symbol " + i);
-      }
-      int slot = (int) (x & (SCALE - 1));
-      int s = symbolAt[slot] & 0xff;
-      x = freq[s] * (x >>> SCALE_BITS) + slot - cum[s];
-      while (x < LOW) {
+    for (int b = 0; b < 4; b++) {
+      x1 |= (long) (in[p++] & 0xff) << (8 * b);
+    }
+    if (x0 < LOW || x1 < LOW) {
+      throw corrupt(stream, "has an invalid initial state");
+    }
+    // Renormalisation keeps both states at or above LOW from here on. Two symbols per round: the
+    // two states' updates do not depend on each other, so the processor overlaps them.
+    int i = 0;
+    for (; i + 1 < n; i += 2) {
+      int slot0 = (int) (x0 & (SCALE - 1));
+      int slot1 = (int) (x1 & (SCALE - 1));
+      int step0 = stepAt[slot0];
+      int step1 = stepAt[slot1];
+      out[at + i] = symbolAt[slot0];
+      out[at + i + 1] = symbolAt[slot1];
+      x0 = (long) (step0 >>> 16) * (x0 >>> SCALE_BITS) + (step0 & 0xffff);
+      x1 = (long) (step1 >>> 16) * (x1 >>> SCALE_BITS) + (step1 & 0xffff);
+      while (x0 < LOW) {
         if (p >= end) {
           throw corrupt(stream, "ends before its " + n + " symbols are decoded");
         }
-        x = (x << 8) | (in[p++] & 0xff);
+        x0 = (x0 << 8) | (in[p++] & 0xff);
       }
-      out[at + i] = (byte) s;
+      while (x1 < LOW) {
+        if (p >= end) {
+          throw corrupt(stream, "ends before its " + n + " symbols are decoded");
+        }
+        x1 = (x1 << 8) | (in[p++] & 0xff);
+      }
     }
-    if (x != LOW || p != end) {
+    if (i < n) {
+      int slot0 = (int) (x0 & (SCALE - 1));
+      int step0 = stepAt[slot0];
+      out[at + i] = symbolAt[slot0];
+      x0 = (long) (step0 >>> 16) * (x0 >>> SCALE_BITS) + (step0 & 0xffff);
+      while (x0 < LOW) {
+        if (p >= end) {
+          throw corrupt(stream, "ends before its " + n + " symbols are decoded");
+        }
+        x0 = (x0 << 8) | (in[p++] & 0xff);
+      }
+    }
+    if (x0 != LOW || x1 != LOW || p != end) {
       throw corrupt(stream, "does not end where it should (state or length mismatch)");
     }
   }
