@@ -348,7 +348,9 @@ class ModelStash(System):
         return got
 
     def stored_paths(self):
-        return [os.path.join(self.store, p) for p in ("chunks", "manifests", "catalog.db")]
+        # everything the store keeps; tmp/ only holds files of commands in progress
+        return [os.path.join(self.store, p)
+                for p in ("FORMAT", "chunks", "manifests", "records", "catalog.db")]
 
     def extra(self):
         stats = json.loads(run(self.cmd("stats", "--json", "--codecs"), capture=True))

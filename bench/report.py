@@ -307,7 +307,7 @@ def markdown(res, png_name):
     w("- Every restored file is compared with its original by SHA-256; the run fails loudly "
       "(exit status 3) if one differs.")
     w("- Stored bytes: the sizes of the regular files each system wrote (the repository for "
-      "restic and borg; for modelstash `chunks/`, `manifests/` and `catalog.db`). `du -sb` "
+      "restic and borg; for modelstash everything but `tmp/`: `chunks/`, `manifests/`, `records/`, `catalog.db` and `FORMAT`). `du -sb` "
       "adds 4 KiB per directory on top (restic creates 256 before writing data); it is in "
       "results.json as `stored_du_sb`. \"raw\" is the sum of the checkpoint files, which is "
       "what Git LFS would store.")

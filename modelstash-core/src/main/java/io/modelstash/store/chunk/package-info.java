@@ -105,7 +105,7 @@
  *       a reader from before sees an unknown codec id and says the chunk may have been written by a
  *       newer modelstash. Checked-in objects of every codec are decoded by {@code GoldenChunkTest}.
  *   <li>Version 2: stream method 2 (order-0 rANS) in grouped payloads, chosen where it beats zstd
- *       by 3%: streams dominated by one byte, which zstd's Huffman stage cannot code below one bit
+ *       by 1%: streams dominated by one byte, which zstd's Huffman stage cannot code below one bit
  *       per byte. Everything else is as in version 1, and version 1 objects are still read (the
  *       version 1 golden objects stay checked in). A version 1 reader refuses version 2 objects as
  *       written by a newer modelstash.
