@@ -145,13 +145,9 @@ final class GroupedPayload {
     if (Rans.estimate(counts, freq) >= limit) {
       return -1;
     }
-    byte[] coded = new byte[limit];
-    int len = Rans.encode(b, off, n, freq, coded, 0, limit);
-    if (len < 0) {
-      return -1;
-    }
-    System.arraycopy(coded, 0, out, at, len);
-    return len;
+    // out holds the current encoding's bytes from at, so limit bytes fit; encode writes only on
+    // success
+    return Rans.encode(b, off, n, freq, out, at, limit);
   }
 
   /** zstd-compresses a stream into {@code out} at {@code at}; -1 if that does not shrink it. */

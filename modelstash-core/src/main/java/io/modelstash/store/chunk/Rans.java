@@ -92,19 +92,17 @@ final class Rans {
    * Encodes {@code n} bytes of {@code src} from {@code off} with {@code freq} (which must cover
    * every byte that occurs) into {@code out} from {@code at}.
    *
-   * @return the coded length, or -1 if it would exceed {@code limit} bytes
+   * @return the coded length, or -1 if it would exceed {@code limit} bytes (then {@code out} is
+   *     untouched)
    */
   static int encode(byte[] src, int off, int n, int[] freq, byte[] out, int at, int limit) {
     int[] cum = new int[256];
-    int k = 0;
     for (int s = 0, c = 0; s < 256; s++) {
       cum[s] = c;
       c += freq[s];
-      if (freq[s] > 0) {
-        k++;
-      }
     }
-    int table = 4 + 1 + 3 * k;
+    int table = tableLength(freq);
+    int k = (table - 5) / 3;
     if (table + 8 > limit) {
       return -1;
     }

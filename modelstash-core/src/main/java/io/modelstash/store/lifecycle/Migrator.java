@@ -19,6 +19,7 @@ import io.modelstash.store.name.VersionId;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -110,7 +111,7 @@ public final class Migrator {
     try {
       for (PathSummary p : fromCatalog.listPaths()) {
         List<VersionInfo> versions = new ArrayList<>(fromCatalog.log(p.path()));
-        java.util.Collections.reverse(versions);
+        Collections.reverse(versions);
         for (VersionInfo v : versions) {
           long before = bytes.get();
           Outcome outcome = copy(v, pool);
