@@ -17,16 +17,19 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code modelstash export PREFIX -o DIR}: writes versions back out as a folder tree. Imported
- * versions go back to the relative location they were imported from, byte-identical; others to
- * {@code PATH/vN/FILENAME}.
+ * {@code modelstash export [PREFIX] -o DIR}: writes versions (all of them without a prefix) back
+ * out as a folder tree. Imported versions go back to the relative location they were imported from,
+ * byte-identical; others to {@code PATH/vN/FILENAME}.
  */
 @Command(
     name = "export",
     description =
-        "Write every version under PREFIX into a folder tree (imported files go back where they came from).")
+        "Write every version under PREFIX (or in the store) into a folder tree (imported files go back where they came from).")
 final class ExportCommand extends StoreCommand {
-  @Parameters(paramLabel = "PREFIX")
+  @Parameters(
+      paramLabel = "PREFIX",
+      arity = "0..1",
+      description = "Only the model paths under this prefix (default: every path).")
   String prefix;
 
   @Option(
@@ -40,9 +43,14 @@ final class ExportCommand extends StoreCommand {
 
   @Override
   int run(ModelStash stash) throws IOException {
-    List<PathSummary> paths = stash.list(Optional.of(path(prefix)));
+    List<PathSummary> paths =
+        stash.list(prefix == null ? Optional.empty() : Optional.of(path(prefix)));
     if (paths.isEmpty()) {
-      throw new UserException(ExitCode.NOT_FOUND, "No model paths under '" + prefix + "'");
+      throw new UserException(
+          ExitCode.NOT_FOUND,
+          prefix == null
+              ? "The store has no model paths"
+              : "No model paths under '" + prefix + "'");
     }
     Path root = output.toAbsolutePath().normalize();
     Map<Path, VersionInfo> plan = new HashMap<>();

@@ -14,9 +14,11 @@ import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -29,11 +31,24 @@ import picocli.CommandLine.Parameters;
  *
  * <p>A file {@code project/exp/20250130120000/model.pt.gz} becomes a version of {@code
  * project/exp/model}: the folders that are not timestamps, then the file name without its
- * checkpoint extensions. Versions of one path are put in timestamp order (folders named like {@code
- * 20250130120000} or {@code 2025-01-30T12-00-00}), else in modification-time order. The file's
- * relative location goes into parameter {@code import.source}, so {@code export} can put it back
- * exactly; its timestamp into {@code import.timestamp}. Files already imported (same source and
- * content) are skipped, so an import can be rerun after new files appear.
+ * checkpoint extensions.
+ *
+ * <p>Training loops also number their saves, and those numbers are versions too: a trailing counter
+ * after a word such as {@code epoch}, {@code step}, {@code iter}, {@code checkpoint} or {@code
+ * ckpt} is taken off the name, in a file name ({@code run1/ckpt_step00025.pt} is a version of
+ * {@code run1/ckpt}, {@code lr0.01/epoch03.pt} one of {@code lr0.01}) as in a folder ({@code
+ * checkpoint-500/pytorch_model.bin} is a version of {@code pytorch_model}); a folder named by a
+ * number alone counts too. So a run's saves become one history, whose versions are stored as deltas
+ * of each other, instead of one path per file. Other digits stay in the name: {@code resnet18} and
+ * {@code resnet50} are different models, {@code lr0.003} a different run than {@code lr0.01}.
+ *
+ * <p>Versions of one path are put in timestamp order (folders named like {@code 20250130120000} or
+ * {@code 2025-01-30T12-00-00}), then in counter order (numerically: step 100 after step 25; a file
+ * without a counter, such as a final {@code model.pt}, after the numbered ones), then in
+ * modification-time order. The file's relative location goes into parameter {@code import.source},
+ * so {@code export} can put it back exactly; its timestamp into {@code import.timestamp}. Files
+ * already imported (same source and content) are skipped, so an import can be rerun after new files
+ * appear.
  */
 @Command(
     name = "import",
@@ -48,6 +63,17 @@ final class ImportCommand extends StoreCommand {
           "\\d{8}(?:[T_-]?\\d{4}(?:\\d{2})?)?|\\d{4}-\\d{2}-\\d{2}(?:[T_ ]\\d{2}[-:]?\\d{2}(?:[-:]?\\d{2})?)?");
   private static final Pattern EXTENSION =
       Pattern.compile("\\.(gz|pt|pth|bin|ckpt|safetensors|pkl|tar)$");
+
+  /**
+   * A name that ends in a training counter, the word starting the name or following a separator:
+   * group 1 is what remains of the name (null if nothing), group 2 the word, group 3 the number.
+   */
+  private static final Pattern COUNTER =
+      Pattern.compile(
+          "(?i)(?:(.*?)[-_.])?((?:global[-_]?)?(?:epoch|ep|step|steps|iter|iteration|it|checkpoint|ckpt))"
+              + "[-_=]?(\\d{1,18})");
+
+  private static final Pattern NUMBER = Pattern.compile("\\d{1,18}");
   private static final Pattern UNSAFE = Pattern.compile("[^A-Za-z0-9._-]");
 
   @Parameters(paramLabel = "DIR", description = "The tree to import.")
@@ -59,7 +85,20 @@ final class ImportCommand extends StoreCommand {
   @Option(names = "--dry-run", description = "Only list what would be imported.")
   boolean dryRun;
 
-  record Item(Path file, String relative, ModelPath path, String timestamp, FileTime mtime) {}
+  record Item(
+      Path file,
+      String relative,
+      ModelPath path,
+      String timestamp,
+      List<Long> counters,
+      FileTime mtime) {}
+
+  /** Timestamp, then counters (a file without one after the numbered files), then mtime. */
+  private static final Comparator<Item> ORDER =
+      Comparator.comparing((Item i) -> i.timestamp() == null ? "" : digits(i.timestamp()))
+          .thenComparing(Item::counters, ImportCommand::compareCounters)
+          .thenComparing(Item::mtime)
+          .thenComparing(Item::relative);
 
   @Override
   int run(ModelStash stash) throws IOException {
@@ -78,10 +117,7 @@ final class ImportCommand extends StoreCommand {
     int skipped = 0;
     for (Map.Entry<ModelPath, List<Item>> e : byPath.entrySet()) {
       List<Item> items = e.getValue();
-      items.sort(
-          Comparator.comparing((Item i) -> i.timestamp() == null ? "" : digits(i.timestamp()))
-              .thenComparing(Item::mtime)
-              .thenComparing(Item::relative));
+      items.sort(ORDER);
       List<VersionInfo> existing = existing(stash, e.getKey());
       for (Item i : items) {
         if (alreadyImported(existing, i)) {
@@ -125,11 +161,17 @@ final class ImportCommand extends StoreCommand {
     Path rel = root.relativize(f);
     List<String> segments = new ArrayList<>();
     prefix.ifPresent(p -> segments.addAll(p.segments()));
+    List<Long> counters = new ArrayList<>();
     String timestamp = null;
     for (int k = 0; k < rel.getNameCount() - 1; k++) {
       String folder = rel.getName(k).toString();
+      Matcher counter = COUNTER.matcher(folder);
       if (timestamp == null && TIMESTAMP_FOLDER.matcher(folder).matches()) {
         timestamp = folder;
+      } else if (NUMBER.matcher(folder).matches()) {
+        counters.add(Long.parseLong(folder));
+      } else if (counter.matches() && counter.group(1) == null) {
+        counters.add(Long.parseLong(counter.group(3)));
       } else {
         segments.add(safe(folder));
       }
@@ -138,14 +180,38 @@ final class ImportCommand extends StoreCommand {
     while (EXTENSION.matcher(stem).find() && stem.lastIndexOf('.') > 0) {
       stem = stem.substring(0, stem.lastIndexOf('.'));
     }
-    segments.add(safe(stem));
+    Matcher counter = COUNTER.matcher(stem);
+    if (counter.matches()) {
+      counters.add(Long.parseLong(counter.group(3)));
+      stem = counter.group(1) == null ? "" : counter.group(1);
+      if (stem.isEmpty() && segments.isEmpty()) {
+        stem = counter.group(2).toLowerCase(Locale.ROOT);
+      }
+    }
+    if (!stem.isEmpty()) {
+      segments.add(safe(stem));
+    }
     String relative = rel.toString().replace(java.io.File.separatorChar, '/');
     return new Item(
         f,
         relative,
         ModelPath.of(segments.get(0), segments.subList(1, segments.size()).toArray(String[]::new)),
         timestamp,
+        List.copyOf(counters),
         Files.getLastModifiedTime(f));
+  }
+
+  private static int compareCounters(List<Long> a, List<Long> b) {
+    if (a.isEmpty() != b.isEmpty()) {
+      return a.isEmpty() ? 1 : -1;
+    }
+    for (int k = 0; k < Math.min(a.size(), b.size()); k++) {
+      int c = Long.compare(a.get(k), b.get(k));
+      if (c != 0) {
+        return c;
+      }
+    }
+    return Integer.compare(a.size(), b.size());
   }
 
   private static String safe(String segment) {

@@ -95,4 +95,75 @@ class ImportExportTest {
       assertThat(stats.out()).contains("\"path\" : \"" + p + "\"");
     }
   }
+
+  private static void save(Path src, String relative, String fixture, long mtimeMillis)
+      throws IOException {
+    Path f = src.resolve(relative);
+    Files.createDirectories(f.getParent());
+    Files.copy(Fixtures.torch(fixture), f);
+    Files.setLastModifiedTime(f, java.nio.file.attribute.FileTime.fromMillis(mtimeMillis));
+  }
+
+  /** The sources of a path's versions, oldest first. */
+  private static List<String> history(Path store, String path) {
+    CliTest.Run log = run(store, "log", path, "--json");
+    assertThat(log.code()).as(log.err()).isZero();
+    List<String> sources = new java.util.ArrayList<>();
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("\"import.source\" : \"([^\"]+)\"").matcher(log.out());
+    while (m.find()) {
+      sources.add(0, m.group(1));
+    }
+    return sources;
+  }
+
+  @Test
+  void numberedSavesImportAsOneHistoryInCounterOrder() throws IOException {
+    Path src = dir.resolve("runs");
+    // mtimes run against the counters, so only the counters can give the order asserted below
+    save(src, "run1/ckpt_step100.pt", "ckpt.pt", 1_000);
+    save(src, "run1/ckpt_step50.pt", "ckpt.pt", 2_000);
+    save(src, "run1/ckpt_step25.pt", "parameters.pt", 3_000);
+    save(src, "hf/checkpoint-1000/pytorch_model.bin", "ckpt.pt", 1_000);
+    save(src, "hf/checkpoint-500/pytorch_model.bin", "parameters.pt", 2_000);
+    save(src, "sweep/lr0.01/epoch10.pt", "ckpt.pt", 1_000);
+    save(src, "sweep/lr0.01/epoch2.pt", "parameters.pt", 2_000);
+    save(src, "sweep/lr0.003/epoch1.pt", "ckpt.pt", 1_000);
+    save(src, "zoo/resnet18.pt", "ckpt.pt", 1_000);
+    save(src, "zoo/resnet50.pt", "parameters.pt", 1_000);
+    save(src, "final/model.pt", "ckpt.pt", 1_000);
+    save(src, "final/model_epoch3.pt", "parameters.pt", 2_000);
+    save(src, "epoch7.pt", "parameters.pt", 1_000);
+
+    Path store = dir.resolve("store");
+    CliTest.Run imported = run(store, "import", src.toString());
+    assertThat(imported.code()).as(imported.err()).isZero();
+    assertThat(imported.err()).contains("imported 13 files");
+
+    assertThat(history(store, "run1/ckpt"))
+        .containsExactly("run1/ckpt_step25.pt", "run1/ckpt_step50.pt", "run1/ckpt_step100.pt");
+    assertThat(history(store, "hf/pytorch_model"))
+        .containsExactly(
+            "hf/checkpoint-500/pytorch_model.bin", "hf/checkpoint-1000/pytorch_model.bin");
+    assertThat(history(store, "sweep/lr0.01"))
+        .containsExactly("sweep/lr0.01/epoch2.pt", "sweep/lr0.01/epoch10.pt");
+    assertThat(history(store, "sweep/lr0.003")).containsExactly("sweep/lr0.003/epoch1.pt");
+    // digits that are not a training counter name different models
+    assertThat(history(store, "zoo/resnet18")).containsExactly("zoo/resnet18.pt");
+    assertThat(history(store, "zoo/resnet50")).containsExactly("zoo/resnet50.pt");
+    // a file without a counter is the run's last save, whatever its mtime
+    assertThat(history(store, "final/model"))
+        .containsExactly("final/model_epoch3.pt", "final/model.pt");
+    assertThat(history(store, "epoch")).containsExactly("epoch7.pt");
+
+    Path out = dir.resolve("exported");
+    CliTest.Run exported = run(store, "export", "-o", out.toString());
+    assertThat(exported.code()).as(exported.err()).isZero();
+    Map<String, byte[]> before = tree(src);
+    Map<String, byte[]> after = tree(out);
+    assertThat(after.keySet()).isEqualTo(before.keySet());
+    for (String k : before.keySet()) {
+      assertThat(after.get(k)).as(k).isEqualTo(before.get(k));
+    }
+  }
 }
