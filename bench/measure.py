@@ -3,7 +3,7 @@
 
 Needs only the Python standard library (no torch). bench/run.sh calls it as
 
-    python3 bench/measure.py --scenarios OUT --results OUT/results.json --jar JAR [--quick]
+    python3 bench/measure.py --scenarios OUT --results OUT/results.json [--launcher bin/modelstash]
 
 For each scenario (OUT/S1 ... OUT/S6, written by scenarios.py) and each system it records the
 bytes stored, the ingest time and the restore time, and checks that every restored file is
@@ -369,7 +369,32 @@ class ModelStash(System):
                 "get_seconds": [round(s, 3) for s in self.get_seconds]}
 
 
-SYSTEMS = [RawCopy, Gzip, Zstd, Restic, ResticFolder, Borg, BorgFolder, ModelStash]
+class ModelStashFolder(ModelStash):
+    id, label, per_version = "modelstash-folder", "modelstash import / export, whole folder", False
+
+    def ingest(self, versions):
+        # import takes a folder; hard links give it exactly the versions, without manifest.json
+        tree = os.path.join(self.work, "import-tree")
+        for v in versions:
+            dst = os.path.join(tree, v["file"])
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            os.link(os.path.join(self.src, v["file"]), dst)
+        t = time.perf_counter()
+        run(self.cmd("import", tree), capture=True)
+        self.put_seconds = [time.perf_counter() - t]
+        shutil.rmtree(tree)
+        sync()
+
+    def restore(self, versions, target):
+        t = time.perf_counter()
+        run(self.cmd("export", "-o", target), capture=True)
+        self.get_seconds = [time.perf_counter() - t]
+        sync()
+        return {v["file"]: os.path.join(target, v["file"]) for v in versions}
+
+
+SYSTEMS = [RawCopy, Gzip, Zstd, Restic, ResticFolder, Borg, BorgFolder, ModelStash,
+           ModelStashFolder]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -490,7 +515,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--scenarios", required=True, help="folder with S1..S6 from scenarios.py")
     ap.add_argument("--results", required=True, help="results.json to write")
-    ap.add_argument("--jar", required=True, help="the modelstash runnable jar")
+    ap.add_argument("--launcher", help="the modelstash command (default: the repository's "
+                    "bin/modelstash, which honours MODELSTASH_JAVA_OPTS)")
     ap.add_argument("--work", help="scratch folder for stores (default SCENARIOS/work)")
     ap.add_argument("--only", help="comma-separated scenarios to run (default all)")
     ap.add_argument("--systems", help="comma-separated system ids (default all)")
@@ -498,9 +524,8 @@ def main():
     args = ap.parse_args()
 
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    java_opts = os.environ.get("MODELSTASH_JAVA_OPTS", "").split()
-    ctx = {"modelstash_cmd": ["java"] + java_opts + ["-jar", os.path.abspath(args.jar)],
-           "keep": args.keep}
+    launcher = os.path.abspath(args.launcher or os.path.join(repo, "bin", "modelstash"))
+    ctx = {"modelstash_cmd": [launcher], "keep": args.keep}
     help_put = run(ctx["modelstash_cmd"] + ["help", "put"], capture=True)
     ctx["modelstash_has_base"] = "--base" in help_put
     with open(os.path.join(args.scenarios, "scenarios.json")) as fh:
@@ -525,7 +550,8 @@ def main():
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "mode": gen["mode"], "generation": gen, "machine": machine(work),
         "tools": tool_versions(ctx), "modelstash_git": git_info(repo),
-        "modelstash_cmd": " ".join(ctx["modelstash_cmd"][:-1] + ["modelstash.jar"]),
+        "modelstash_cmd": "bin/modelstash" + (" (MODELSTASH_JAVA_OPTS=%s)" % os.environ[
+            "MODELSTASH_JAVA_OPTS"] if os.environ.get("MODELSTASH_JAVA_OPTS") else ""),
         "modelstash_has_base": ctx["modelstash_has_base"],
         "restore_cold": ctx["drop_caches"],
         "startup_s": {"modelstash": startup_seconds(ctx["modelstash_cmd"] + ["--version"]),

@@ -15,9 +15,10 @@ import statistics
 import sys
 
 PEER_ORDER = ["gzip", "zstd", "restic", "restic-folder", "borg", "borg-folder"]
-CHART_ORDER = PEER_ORDER + ["modelstash"]
+CHART_ORDER = PEER_ORDER + ["modelstash", "modelstash-folder"]
 COLORS = {"gzip": "#b0b0b0", "zstd": "#808080", "restic": "#9ecae1", "restic-folder": "#4292c6",
-          "borg": "#fdd0a2", "borg-folder": "#f16913", "modelstash": "#238b45"}
+          "borg": "#fdd0a2", "borg-folder": "#f16913", "modelstash": "#238b45",
+          "modelstash-folder": "#74c476"}
 
 
 def by_id(scenario):
@@ -243,8 +244,26 @@ def markdown(res, png_name):
             f2x(h.get("restore_vs_restic")), f2x(h.get("restore_vs_cp"))))
     w("")
     w("Speeds compare the per-version rows (one command per checkpoint for every system). "
-      "`borg` and `restic` are also measured with the whole folder in one archive/snapshot, "
-      "which spares them the per-command start-up; those rows are in the tables below.")
+      "Every tool is also measured with the whole folder in one command, which spares it the "
+      "per-command start-up:")
+    w("")
+    w("| scenario | modelstash import ÷ borg create (whole folder), ingest | modelstash export ÷ "
+      "restic restore (whole folder), restore | modelstash import stored / raw |")
+    w("|---|---|---|---|")
+    for sc in res["scenarios"]:
+        sy = by_id(sc)
+        mf, bf, rf = sy.get("modelstash-folder"), sy.get("borg-folder"), sy.get("restic-folder")
+        if not ok(mf):
+            continue
+        w("| %s | %s | %s | %s |" % (
+            sc["id"],
+            f2x(ratio(mf["ingest_mbps"], bf["ingest_mbps"])) if ok(bf) else "–",
+            f2x(ratio(mf["restore_mbps"], rf["restore_mbps"])) if ok(rf) else "–",
+            f3(mf["stored_ratio"])))
+    w("")
+    w("`import` takes the scenario's folder as it is: numbered saves become one history, but it "
+      "knows no fine-tune bases, so S2's fine-tunes are stored without a delta against the base "
+      "(its frozen layers still dedup).")
     w("")
     if png_name:
         w("![stored / raw per scenario and system](%s)" % png_name)
@@ -300,7 +319,9 @@ def markdown(res, png_name):
       "`RESTIC_PASSWORD` set); `borg create --compression zstd,3 REPO::vN FILE` (`borg init -e "
       "none`); `modelstash put PATH FILE` (fresh store per scenario; model paths and bases "
       "from each scenario's manifest.json). Restores run `cp`, `gzip -d`, `zstd -d`, "
-      "`restic restore`, `borg extract`, `modelstash get PATH@N -o FILE` for every version.")
+      "`restic restore`, `borg extract`, `modelstash get PATH@N -o FILE` for every version. The "
+      "whole-folder rows run one `restic backup`, `borg create` or `modelstash import DIR` over "
+      "all the files and one `restic restore`, `borg extract` or `modelstash export -o DIR`.")
     w("- Before an ingest the source files are read once (warm, like a checkpoint just "
       "written). Every ingest and every restore ends with `sync` inside the timed interval. "
       "Speeds are raw bytes / wall time, including process start-up; MB = 10^6 bytes.")
@@ -314,7 +335,8 @@ def markdown(res, png_name):
     w("- restic picks a random chunker polynomial for each new repository, so where its "
       "dedup depends on chunk boundaries inside a file (S2) its stored size varies from run "
       "to run; borg's chunker seed is fixed for unencrypted repositories.")
-    w("- modelstash ran as `%s` (the jar `bin/modelstash` builds)." % res["modelstash_cmd"])
+    w("- modelstash ran as `%s`, the launcher users run: `java -jar` on the jar it builds, with"
+      " the class-data-sharing archive it keeps next to the jar." % res["modelstash_cmd"])
     w("- Timings on a shared machine are noisy (see the load averages); sizes are exact and "
       "repeatable.")
     w("")

@@ -46,7 +46,6 @@ fi
 
 echo "run.sh: building modelstash" >&2
 "$here/bin/modelstash" --version >/dev/null
-jar="$here/modelstash-cli/target/modelstash.jar"
 
 # Reuse scenarios only if the same script generated them in the same mode.
 want_sha="$(sha256sum "$here/bench/scenarios.py" | cut -d' ' -f1)"
@@ -66,7 +65,7 @@ fi
 
 status=0
 rm -f "$out/results.json"
-"$py" "$here/bench/measure.py" --scenarios "$out" --results "$out/results.json" --jar "$jar" \
+"$py" "$here/bench/measure.py" --scenarios "$out" --results "$out/results.json" \
   || status=$?
 
 if [ -f "$out/results.json" ]; then
