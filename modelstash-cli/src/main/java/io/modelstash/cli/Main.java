@@ -143,6 +143,7 @@ public final class Main {
   }
 
   public static void main(String[] args) {
+    NativeLibraries.useCache();
     System.exit(run(args));
   }
 
