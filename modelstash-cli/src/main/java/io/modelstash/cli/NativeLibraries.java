@@ -40,9 +40,9 @@ final class NativeLibraries {
       return;
     }
     String name = "libzstd-jni-" + com.github.luben.zstd.util.ZstdVersion.VERSION + ".so";
-    String resource = "/linux/" + System.getProperty("os.arch") + "/" + name;
-    Path file = folder.resolve(name);
-    if (cached(resource, file)) {
+    String arch = System.getProperty("os.arch");
+    Path file = folder.resolve("linux-" + arch).resolve(name);
+    if (Files.isRegularFile(file) || cached("/linux/" + arch + "/" + name, file)) {
       System.setProperty("ZstdNativePath", file.toString());
     }
   }
@@ -52,20 +52,28 @@ final class NativeLibraries {
       return;
     }
     String name = org.sqlite.util.LibraryLoaderUtil.getNativeLibName();
-    String resource = org.sqlite.util.LibraryLoaderUtil.getNativeLibResourcePath();
-    // sqlite-jdbc's library name carries no version, so the folder does
-    Path dir = folder.resolve("sqlite-jdbc-" + org.sqlite.SQLiteJDBCLoader.getVersion());
-    if (cached(resource + "/" + name, dir.resolve(name))) {
+    // sqlite-jdbc's library name carries no version and its platform lookup starts processes,
+    // so the folder is named by version and Java's own platform properties, and the lookup only
+    // runs to fill it
+    Path dir =
+        folder.resolve(
+            "sqlite-jdbc-"
+                + org.sqlite.SQLiteJDBCLoader.getVersion()
+                + "-"
+                + System.getProperty("os.name").replaceAll("[^A-Za-z0-9]", "")
+                + "-"
+                + System.getProperty("os.arch"));
+    Path file = dir.resolve(name);
+    if (Files.isRegularFile(file)
+        || cached(
+            org.sqlite.util.LibraryLoaderUtil.getNativeLibResourcePath() + "/" + name, file)) {
       System.setProperty("org.sqlite.lib.path", dir.toString());
       System.setProperty("org.sqlite.lib.name", name);
     }
   }
 
-  /** Whether {@code file} holds the resource, copying it there first if need be. */
+  /** Copies the resource to {@code file}; false if there is no such resource or it fails. */
   private static boolean cached(String resource, Path file) {
-    if (Files.isRegularFile(file)) {
-      return true;
-    }
     try (InputStream in = NativeLibraries.class.getResourceAsStream(resource)) {
       if (in == null) {
         return false;
