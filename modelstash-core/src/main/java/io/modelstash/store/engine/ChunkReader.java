@@ -9,23 +9,57 @@ import io.modelstash.store.chunk.ChunkHeader;
 import io.modelstash.store.manifest.Manifest;
 import io.modelstash.store.name.Digest;
 import java.io.IOException;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The one place chunks are read and decoded: a chunk's SHA-256 is always checked, and a delta chunk
  * is decoded against its standalone base, fetched the same way.
+ *
+ * <p>Standalone chunks, the bases of deltas, are kept decoded in a small least-recently-used cache
+ * for the life of the store: consecutive versions of a path delta against the same bases, so a
+ * process that reads or writes several versions (import, export, a series of puts through the API,
+ * verify, migrate) decodes each base once instead of once per version. A cached chunk was checked
+ * when it was decoded; {@link #check} bypasses the cache for verification. Arrays returned may be
+ * shared and must not be modified.
  */
 public final class ChunkReader {
+  /** The cache's size limit: {@link #CACHE_BYTES}, or an eighth of the heap if that is less. */
+  static final long CACHE_BYTES = 64L << 20;
+
   private final BlobStore blobs;
   private final ChunkDecoder decoder;
+  private final long budget;
+  private final Map<Digest, byte[]> bases = new LinkedHashMap<>(64, 0.75f, true);
+  private long cached;
 
   ChunkReader(BlobStore blobs, ChunkDecoder decoder) {
-    this.blobs = blobs;
-    this.decoder = decoder;
+    this(blobs, decoder, Math.min(CACHE_BYTES, Runtime.getRuntime().maxMemory() / 8));
   }
 
-  /** The raw bytes of a chunk, checked against its name and recorded length. */
+  ChunkReader(BlobStore blobs, ChunkDecoder decoder, long cacheBytes) {
+    this.blobs = blobs;
+    this.decoder = decoder;
+    this.budget = cacheBytes;
+  }
+
+  /**
+   * The raw bytes of a chunk, checked against its name and recorded length. The chunk's own object
+   * is always read, so a missing or damaged one is always noticed; only a delta's base may come
+   * from the cache.
+   */
   public byte[] read(Manifest.ChunkRef ref) throws IOException {
-    byte[] raw = decoder.decode(blobs.get(BlobKind.CHUNK, ref.id()), ref.id(), this::standalone);
+    byte[] object = blobs.get(BlobKind.CHUNK, ref.id());
+    byte[] raw = decoder.decode(object, ref.id(), this::standalone);
+    if (decoder.header(object, ref.id()).base().isEmpty()) {
+      remember(ref.id(), raw);
+    }
+    return checkLength(ref, raw);
+  }
+
+  private static byte[] checkLength(Manifest.ChunkRef ref, byte[] raw)
+      throws CorruptObjectException {
     if (raw.length != ref.length()) {
       throw new CorruptObjectException(
           "Chunk "
@@ -38,6 +72,19 @@ public final class ChunkReader {
     return raw;
   }
 
+  /**
+   * Like {@link #read}, but reads and checks the stored objects every time, the chunk's and its
+   * base's, never a cached copy: what verification needs.
+   */
+  byte[] check(Manifest.ChunkRef ref) throws IOException {
+    byte[] raw =
+        decoder.decode(
+            blobs.get(BlobKind.CHUNK, ref.id()),
+            ref.id(),
+            base -> decoder.decode(blobs.get(BlobKind.CHUNK, base), base));
+    return checkLength(ref, raw);
+  }
+
   /** What a stored chunk object says about itself (sizes, codec, base), from its checked header. */
   ChunkInfo describe(Digest id) throws IOException {
     byte[] object = blobs.get(BlobKind.CHUNK, id);
@@ -47,6 +94,37 @@ public final class ChunkReader {
 
   /** The raw bytes of a chunk that is not a delta (a delta's base). */
   byte[] standalone(Digest id) throws IOException {
-    return decoder.decode(blobs.get(BlobKind.CHUNK, id), id);
+    byte[] hit = cached(id);
+    if (hit != null) {
+      return hit;
+    }
+    byte[] raw = decoder.decode(blobs.get(BlobKind.CHUNK, id), id);
+    remember(id, raw);
+    return raw;
+  }
+
+  /**
+   * Keeps the raw bytes of a standalone chunk that was just written, the likely base of the next
+   * version's deltas. The caller must not modify {@code raw} afterwards.
+   */
+  void remember(Digest id, byte[] raw) {
+    if (raw.length > budget) {
+      return;
+    }
+    synchronized (bases) {
+      byte[] old = bases.put(id, raw);
+      cached += raw.length - (old == null ? 0 : old.length);
+      Iterator<byte[]> eldest = bases.values().iterator();
+      while (cached > budget) {
+        cached -= eldest.next().length;
+        eldest.remove();
+      }
+    }
+  }
+
+  private byte[] cached(Digest id) {
+    synchronized (bases) {
+      return bases.get(id);
+    }
   }
 }

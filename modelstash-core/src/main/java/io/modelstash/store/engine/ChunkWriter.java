@@ -95,7 +95,7 @@ final class ChunkWriter {
                       io.submit(
                           () -> {
                             try {
-                              store(id, encoded.get());
+                              store(id, encoded.get(), raw);
                             } finally {
                               inFlight.release();
                             }
@@ -125,8 +125,12 @@ final class ChunkWriter {
     return Optional.of(ChunkEncoder.encodeBest(raw, type, deltaBase(id, raw, base)));
   }
 
-  private void store(Digest id, EncodedChunk encoded) throws IOException {
+  private void store(Digest id, EncodedChunk encoded, byte[] raw) throws IOException {
     blobs.put(BlobKind.CHUNK, id, encoded.openStream(), encoded.objectLength());
+    if (encoded.base().isEmpty()) {
+      // the next version's deltas will likely want it as their base
+      reader.remember(id, raw);
+    }
     storedAdded.addAndGet(encoded.objectLength());
     referenced.put(
         id,

@@ -99,6 +99,14 @@ public final class Engine implements Closeable {
     return reader.read(ref);
   }
 
+  /**
+   * Like {@link #readChunk}, but reads the stored objects (the chunk's and its base's) every time,
+   * never a copy the engine keeps decoded: for verification.
+   */
+  public byte[] checkChunk(Manifest.ChunkRef ref) throws IOException {
+    return reader.check(ref);
+  }
+
   @Override
   public void close() throws IOException {
     pool.shutdownNow();

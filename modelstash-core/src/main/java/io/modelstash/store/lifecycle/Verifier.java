@@ -156,7 +156,7 @@ public final class Verifier {
           continue;
         }
         try {
-          engine.readChunk(r);
+          engine.checkChunk(r);
         } catch (MissingBlobException e) {
           bad.add(r.id());
           problems.add(
