@@ -19,6 +19,8 @@ import numpy as np
 import torch
 from scipy.special import gammaln
 
+from float_streams import rotated, tensors
+
 CHUNK = 262144
 LN2 = np.log(2)
 
@@ -42,20 +44,6 @@ def entropy(a):
     return -(p * np.log2(p)).sum() * len(a)
 
 
-def tensors(obj, prefix=""):
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            yield from tensors(v, prefix + str(k) + "/")
-    elif isinstance(obj, (list, tuple)):
-        for i, v in enumerate(obj):
-            yield from tensors(v, prefix + str(i) + "/")
-    elif torch.is_tensor(obj) and obj.dtype == torch.float32 and obj.numel() >= 4096:
-        yield prefix, obj
-
-
-def rotated(t):
-    u = t.numpy().ravel().view(np.uint32).astype(np.uint64)
-    return ((u << 1) | (u >> 31)) & 0xFFFFFFFF
 
 
 def bucket(b):

@@ -28,6 +28,8 @@ import sys
 import numpy as np
 import torch
 
+from float_streams import rotated, tensors
+
 CHUNK = 262144  # float32 elements per 1 MiB chunk
 
 
@@ -42,25 +44,11 @@ def streams_cost(units):
     return sum(entropy_bytes((units >> (8 * s)) & 0xFF) for s in range(4))
 
 
-def rotated(t):
-    u = t.numpy().ravel().view(np.uint32).astype(np.uint64)
-    return ((u << 1) | (u >> 31)) & 0xFFFFFFFF
-
 
 def zigzag(d):
     d = ((d + 2**31) % 2**32) - 2**31
     return (((d << 1) ^ (d >> 63)) & 0xFFFFFFFF).astype(np.uint64)
 
-
-def tensors(obj, prefix=""):
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            yield from tensors(v, prefix + str(k) + "/")
-    elif isinstance(obj, (list, tuple)):
-        for i, v in enumerate(obj):
-            yield from tensors(v, prefix + str(i) + "/")
-    elif torch.is_tensor(obj) and obj.dtype == torch.float32 and obj.numel() >= 4096:
-        yield prefix, obj
 
 
 def main():
@@ -108,6 +96,8 @@ def main():
             best += cost[n]
 
             chained += alone[0] + sum(min(alone[j], delta(j - 1, j)) for j in range(1, n))
+    if not raw:
+        sys.exit("depth_bound: no float32 tensor of 4096 elements or more in %s" % sys.argv[1])
     print("%d versions, %.1f MB of float32 payload" % (n, raw / 1e6))
     for label, value in [("greedy (modelstash)", greedy), ("average rule", average),
                          ("best depth 1 (hindsight)", best), ("chained (depth unbounded)", chained)]:

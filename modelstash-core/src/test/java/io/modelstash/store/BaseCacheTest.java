@@ -69,6 +69,12 @@ class BaseCacheTest {
     return files;
   }
 
+  private static void putAll(ModelStash stash, List<Path> files) throws IOException {
+    for (Path f : files) {
+      stash.put(PATH, f, PutOptions.none());
+    }
+  }
+
   private static List<Digest> bases(ModelStash stash, int version) throws IOException {
     List<Digest> out = new ArrayList<>();
     for (ModelStash.ChunkUse c : stash.chunks(stash.resolve(Ref.version(PATH, version)))) {
@@ -83,9 +89,7 @@ class BaseCacheTest {
     List<Path> files = history(4);
     Counting blobs = new Counting(LocalBlobStore.open(store));
     try (ModelStash stash = open(store, blobs)) {
-      for (Path f : files) {
-        stash.put(PATH, f, PutOptions.none());
-      }
+      putAll(stash, files);
       assertThat(bases(stash, 4)).isNotEmpty();
       // the bases are the chunks the first put wrote: no put read one back from the store
       assertThat(blobs.total()).isZero();
@@ -119,9 +123,7 @@ class BaseCacheTest {
     List<Path> files = history(3);
     Counting blobs = new Counting(LocalBlobStore.open(store));
     try (ModelStash stash = open(store, blobs)) {
-      for (Path f : files) {
-        stash.put(PATH, f, PutOptions.none());
-      }
+      putAll(stash, files);
       Digest base = bases(stash, 3).get(0);
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       stash.get(Ref.version(PATH, 3), out); // the base is now cached, decoded
