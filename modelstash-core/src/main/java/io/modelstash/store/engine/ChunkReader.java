@@ -50,9 +50,18 @@ public final class ChunkReader {
    * from the cache.
    */
   public byte[] read(Manifest.ChunkRef ref) throws IOException {
-    byte[] object = blobs.get(BlobKind.CHUNK, ref.id());
-    byte[] raw = decoder.decode(object, ref.id(), this::standalone);
-    if (decoder.header(object, ref.id()).base().isEmpty()) {
+    boolean[] delta = {false};
+    byte[] raw =
+        decoder.decode(
+            blobs.get(BlobKind.CHUNK, ref.id()),
+            ref.id(),
+            base -> {
+              delta[0] = true;
+              return standalone(base);
+            });
+    // a chunk decoded without asking for a base is standalone, a likely base itself; asking the
+    // header again would checksum the whole object a second time
+    if (!delta[0]) {
       remember(ref.id(), raw);
     }
     return checkLength(ref, raw);
