@@ -274,7 +274,7 @@ public final class S3BlobStore implements BlobStore {
     byte[] probe = "modelstash write check\n".getBytes(StandardCharsets.UTF_8);
     IOException failed = null;
     try {
-      putSingle(key, probe, probe.length, "write a test object to");
+      putSingle(key, probe, "write a test object to");
       byte[] back;
       try (InputStream in = s3.getObject(r -> r.bucket(bucket).key(key))) {
         back = in.readAllBytes();
@@ -368,7 +368,7 @@ public final class S3BlobStore implements BlobStore {
     if (length <= tuning.multipartThreshold()) {
       byte[] data = new byte[(int) length];
       readFully(in, data, (int) length, 0, length, kind, id);
-      putSingle(key, data, data.length, "store " + what(kind, id) + " in");
+      putSingle(key, data, "store " + what(kind, id) + " in");
     } else {
       putMultipart(kind, id, key, in, length);
     }
@@ -395,7 +395,8 @@ public final class S3BlobStore implements BlobStore {
     }
   }
 
-  private void putSingle(String key, byte[] data, int n, String action) throws IOException {
+  private void putSingle(String key, byte[] data, String action) throws IOException {
+    int n = data.length;
     String md5 = md5(data, n);
     try {
       s3.putObject(
@@ -525,6 +526,15 @@ public final class S3BlobStore implements BlobStore {
     return download(kind, id, offset, length);
   }
 
+  /** A failed read: a missing object for a 404 on the object (not the bucket), else a failure. */
+  private IOException readFailure(BlobKind kind, Digest id, SdkException e) {
+    return e instanceof AwsServiceException ase
+            && ase.statusCode() == 404
+            && !"NoSuchBucket".equals(errorCode(ase))
+        ? missing(kind, id, ase)
+        : failure("read " + what(kind, id) + " from", e);
+  }
+
   /**
    * Starts a download of {@code length} bytes from {@code offset}, or of the whole object when
    * {@code length} is -1.
@@ -539,11 +549,9 @@ public final class S3BlobStore implements BlobStore {
         // The range starts at or past the end: say so with the real size.
         BlobStore.checkRange(kind, id, offset, length, size(kind, id));
       }
-      throw e.statusCode() == 404 && !"NoSuchBucket".equals(errorCode(e))
-          ? missing(kind, id, e)
-          : failure("read " + what(kind, id) + " from", e);
+      throw readFailure(kind, id, e);
     } catch (SdkException e) {
-      throw failure("read " + what(kind, id) + " from", e);
+      throw readFailure(kind, id, e);
     }
     GetObjectResponse response = first.response();
     long got = response.contentLength();
@@ -664,13 +672,9 @@ public final class S3BlobStore implements BlobStore {
       }
       try {
         current = get(kind, id, pos, end);
-      } catch (AwsServiceException e) {
-        // The object was deleted meanwhile (garbage collection).
-        throw e.statusCode() == 404 && !"NoSuchBucket".equals(errorCode(e))
-            ? missing(kind, id, e)
-            : failure("read " + what(kind, id) + " from", e);
       } catch (SdkException e) {
-        throw failure("read " + what(kind, id) + " from", e);
+        // a 404 here: the object was deleted meanwhile (garbage collection)
+        throw readFailure(kind, id, e);
       }
     }
 
