@@ -15,6 +15,7 @@ import io.modelstash.store.blob.LocalBlobStore;
 import io.modelstash.store.blob.MissingBlobException;
 import io.modelstash.store.catalog.Catalog;
 import io.modelstash.store.catalog.CatalogStats;
+import io.modelstash.store.catalog.ChunkInfo;
 import io.modelstash.store.catalog.NewVersion;
 import io.modelstash.store.catalog.PathSummary;
 import io.modelstash.store.catalog.RemoveResult;
@@ -598,7 +599,7 @@ public final class ModelStash implements Closeable {
     Map<Integer, double[]> entropy = new HashMap<>();
     for (PathSummary p : list(prefix)) {
       for (VersionInfo v : catalog.log(p.path())) {
-        for (io.modelstash.store.catalog.ChunkInfo c : catalog.versionChunks(v.id())) {
+        for (ChunkInfo c : catalog.versionChunks(v.id())) {
           if (!seen.add(c.id())) {
             continue;
           }
@@ -629,38 +630,49 @@ public final class ModelStash implements Closeable {
 
   /** The chunks of a version, in file order (opaque chunks of each level first). */
   public List<ChunkUse> chunks(VersionInfo v) throws IOException {
+    // one query for the version's chunk records rather than one per chunk
+    Map<Digest, ChunkInfo> known = new HashMap<>();
+    for (ChunkInfo c : catalog.versionChunks(v.id())) {
+      known.put(c.id(), c);
+    }
     List<ChunkUse> out = new ArrayList<>();
-    addChunks(manifest(v).layout(), "", out);
+    addChunks(manifest(v).layout(), "", known, out);
     return out;
   }
 
-  private void addChunks(Manifest.Layout layout, String level, List<ChunkUse> out)
+  private void addChunks(
+      Manifest.Layout layout, String level, Map<Digest, ChunkInfo> known, List<ChunkUse> out)
       throws IOException {
     for (Manifest.ChunkRef c : layout.opaqueChunks()) {
-      out.add(use(level + "(opaque)", "-", c));
+      out.add(use(level + "(opaque)", "-", c, known));
     }
     for (Manifest.Segment s : layout.segments()) {
       if (s instanceof Manifest.Payload) {
         Manifest.Payload p = (Manifest.Payload) s;
         for (Manifest.ChunkRef c : p.chunks()) {
-          out.add(use(level + p.tensor().orElse("storage " + p.key()), p.dtype(), c));
+          out.add(use(level + p.tensor().orElse("storage " + p.key()), p.dtype(), c, known));
         }
       } else if (s instanceof Manifest.Deflated) {
-        addChunks(((Manifest.Deflated) s).inner(), level + "(gzip)/", out);
+        addChunks(((Manifest.Deflated) s).inner(), level + "(gzip)/", known, out);
       }
     }
   }
 
-  private ChunkUse use(String segment, String dtype, Manifest.ChunkRef c) throws IOException {
-    Optional<io.modelstash.store.catalog.ChunkRecord> r = catalog.chunkInfo(c.id());
+  private ChunkUse use(
+      String segment, String dtype, Manifest.ChunkRef c, Map<Digest, ChunkInfo> known)
+      throws IOException {
+    Optional<ChunkInfo> r = Optional.ofNullable(known.get(c.id()));
+    if (r.isEmpty()) {
+      r = catalog.chunkInfo(c.id()).map(io.modelstash.store.catalog.ChunkRecord::info);
+    }
     return new ChunkUse(
         segment,
         dtype,
         c.id(),
         c.length(),
-        r.map(x -> x.info().encodedSize()).orElse(-1L),
-        r.map(x -> x.info().codec()).orElse(-1),
-        r.flatMap(x -> x.info().base()));
+        r.map(ChunkInfo::encodedSize).orElse(-1L),
+        r.map(ChunkInfo::codec).orElse(-1),
+        r.flatMap(ChunkInfo::base));
   }
 
   public List<VersionInfo> log(ModelPath path) throws IOException {

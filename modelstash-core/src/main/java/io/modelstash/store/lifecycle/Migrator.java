@@ -184,7 +184,7 @@ public final class Migrator {
     for (ChunkInfo c : chunks.values()) {
       c.base().filter(b -> !chunks.containsKey(b)).ifPresent(bases::add);
     }
-    Set<Digest> liveBases = toCatalog.liveChunks(bases);
+    Set<Digest> liveBases = bases.isEmpty() ? Set.of() : toCatalog.liveChunks(bases);
     for (Digest b : bases) {
       if (!liveBases.contains(b)) {
         Optional<ChunkRecord> record = fromCatalog.chunkInfo(b);

@@ -146,14 +146,13 @@ public abstract class JdbcCatalog implements Catalog {
     return expression;
   }
 
-  /** Creates or upgrades the schema; subclasses call this once when opening. */
   /**
    * Brings {@code catalog}'s schema up to date and returns it; closes it if that fails, so an
    * implementation's {@code open} can return this directly.
    */
   protected static <C extends JdbcCatalog> C migrated(C catalog) throws CatalogException {
     try {
-      catalog.migrate();
+      ((JdbcCatalog) catalog).migrate(); // private: reachable through the class, not C
     } catch (CatalogException | RuntimeException e) {
       try {
         catalog.close();
@@ -165,7 +164,8 @@ public abstract class JdbcCatalog implements Catalog {
     return catalog;
   }
 
-  protected final void migrate() throws CatalogException {
+  /** Creates or upgrades the schema. */
+  private void migrate() throws CatalogException {
     run(
         true,
         "open catalog",
