@@ -15,18 +15,26 @@ public final class ChunkEncoder {
   /**
    * A base chunk to delta-encode against: the same tensor's chunk in an earlier version, with the
    * same length and element type.
-   *
-   * @param id the SHA-256 of {@code raw}, i.e. the base chunk's name
-   * @param raw the base chunk's raw bytes (copied)
-   * @param standalone whether the base chunk is stored standalone (not as a delta itself); delta
-   *     depth is at most 1, so the encoders refuse a base that is not
    */
-  public record Base(Digest id, byte[] raw, boolean standalone) {
+  public static final class Base {
+    private final Digest id;
+    private final byte[] raw;
+    private final boolean standalone;
 
-    /** Checks for nulls and copies {@code raw}. */
-    public Base {
-      Objects.requireNonNull(id, "id");
-      raw = raw.clone();
+    /**
+     * @param id the SHA-256 of {@code raw}, i.e. the base chunk's name
+     * @param raw the base chunk's raw bytes (copied)
+     * @param standalone whether the base chunk is stored standalone (not as a delta itself); delta
+     *     depth is at most 1, so the encoders refuse a base that is not
+     */
+    public Base(Digest id, byte[] raw, boolean standalone) {
+      this(id, raw, standalone, true);
+    }
+
+    private Base(Digest id, byte[] raw, boolean standalone, boolean copy) {
+      this.id = Objects.requireNonNull(id, "id");
+      this.raw = copy ? raw.clone() : raw;
+      this.standalone = standalone;
     }
 
     /** A base named by the SHA-256 of {@code raw}. */
@@ -34,10 +42,27 @@ public final class ChunkEncoder {
       return new Base(Digest.of(raw), raw, standalone);
     }
 
+    /**
+     * A standalone base that uses {@code raw} as it is, without a copy: for bytes that are never
+     * modified, such as the decoded chunks a store keeps. Saves a chunk-sized copy per delta.
+     */
+    public static Base sharing(Digest id, byte[] raw) {
+      return new Base(id, raw, true, false);
+    }
+
+    /** The base chunk's name. */
+    public Digest id() {
+      return id;
+    }
+
     /** A copy of the base's raw bytes. */
-    @Override
     public byte[] raw() {
       return raw.clone();
+    }
+
+    /** Whether the base chunk is stored standalone. */
+    public boolean standalone() {
+      return standalone;
     }
 
     @Override
@@ -113,10 +138,18 @@ public final class ChunkEncoder {
    *     is not standalone
    */
   public static EncodedChunk encodeBest(byte[] raw, ElementType type, Optional<Base> base) {
+    return encodeBest(Digest.of(raw), raw, type, base);
+  }
+
+  /**
+   * {@link #encodeBest(byte[], ElementType, Optional)} for a chunk whose name the caller already
+   * computed: {@code id} must be the SHA-256 of {@code raw}.
+   */
+  public static EncodedChunk encodeBest(
+      Digest id, byte[] raw, ElementType type, Optional<Base> base) {
     checkLength(raw);
     base.ifPresent(b -> checkBase(raw, b));
     CodecSelector.Choice c = CodecSelector.choose(raw, type, base.map(b -> b.raw).orElse(null));
-    Digest id = Digest.of(raw);
     if (c.cost() >= raw.length) {
       return frame(id, StoredCodec.ID, raw.length, raw, Optional.empty());
     }

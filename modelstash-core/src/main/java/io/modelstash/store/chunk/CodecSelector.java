@@ -62,7 +62,7 @@ final class CodecSelector {
     List<Integer> order = new ArrayList<>();
     for (int i = 0; i < candidates.size(); i++) {
       Candidate c = candidates.get(i);
-      estimate[i] = c.coder().encode(sample, baseSample).length + (c.delta() ? Digest.BYTES : 0);
+      estimate[i] = encode(c, sample, baseSample).cost();
       order.add(i);
     }
     order.sort(Comparator.comparingLong(i -> estimate[i]));

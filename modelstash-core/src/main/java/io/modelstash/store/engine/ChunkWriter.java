@@ -122,7 +122,7 @@ final class ChunkWriter {
       referenced.put(id, known.get().info());
       return Optional.empty();
     }
-    return Optional.of(ChunkEncoder.encodeBest(raw, type, deltaBase(id, raw, base)));
+    return Optional.of(ChunkEncoder.encodeBest(id, raw, type, deltaBase(id, raw, base)));
   }
 
   private void store(Digest id, EncodedChunk encoded, byte[] raw) throws IOException {
@@ -152,7 +152,7 @@ final class ChunkWriter {
     try {
       byte[] bytes = reader.standalone(standalone);
       return bytes.length == raw.length
-          ? Optional.of(new ChunkEncoder.Base(standalone, bytes, true))
+          ? Optional.of(ChunkEncoder.Base.sharing(standalone, bytes))
           : Optional.empty();
     } catch (IOException e) {
       // a base that cannot be read is only a missed saving; the chunk is stored standalone
