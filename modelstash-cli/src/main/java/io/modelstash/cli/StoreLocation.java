@@ -1,5 +1,6 @@
 package io.modelstash.cli;
 
+import io.modelstash.store.catalog.postgres.PostgresCatalog;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.URI;
@@ -141,16 +142,7 @@ record StoreLocation(
 
   /** {@code url} with any password replaced by {@code ***}. */
   static String redact(String url) {
-    int scheme = url.indexOf("://");
-    int at = url.indexOf('@');
-    if (scheme < 0 || at < scheme) {
-      return url.replaceAll("(?i)(password=)[^&]*", "$1***");
-    }
-    String userInfo = url.substring(scheme + 3, at);
-    int colon = userInfo.indexOf(':');
-    String safe = colon < 0 ? userInfo : userInfo.substring(0, colon) + ":***";
-    return (url.substring(0, scheme + 3) + safe + url.substring(at))
-        .replaceAll("(?i)(password=)[^&]*", "$1***");
+    return PostgresCatalog.redact(url);
   }
 
   /** Whether a catalog URL names PostgreSQL. */

@@ -10,7 +10,6 @@ import io.modelstash.store.catalog.CatalogException;
 import io.modelstash.store.catalog.postgres.PostgresCatalog;
 import io.modelstash.store.catalog.sqlite.SqliteCatalog;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -90,11 +89,12 @@ final class Stores {
     return LocalBlobStore.open(StoreLocation.blobFolder(url));
   }
 
-  /** Where a team store's temporary files go (spooled uploads, inflated gzip files). */
-  private static Path workDirectory() throws IOException {
+  /**
+   * Where a team store's temporary files go (spooled uploads, inflated gzip files); {@link
+   * ModelStash#using} creates it.
+   */
+  private static Path workDirectory() {
     String user = System.getProperty("user.name", "user").replaceAll("[^A-Za-z0-9._-]", "_");
-    Path dir = Path.of(System.getProperty("java.io.tmpdir"), "modelstash-" + user);
-    Files.createDirectories(dir);
-    return dir;
+    return Path.of(System.getProperty("java.io.tmpdir"), "modelstash-" + user);
   }
 }

@@ -101,6 +101,14 @@ public final class PostgresCatalog extends JdbcCatalog {
   }
 
   /**
+   * {@code url} with any password (in the user info or a {@code password} parameter) replaced by
+   * {@code ***}, for messages that name a catalog URL.
+   */
+  public static String redact(String url) {
+    return PostgresUrl.redact(url);
+  }
+
+  /**
    * Opens the catalog at {@code url}, creating its schema and tables if needed.
    *
    * @param url {@code postgresql://[user[:password]@]host[:port]/database[?param=value&…]}, or
