@@ -248,8 +248,7 @@ public final class S3BlobStore implements BlobStore {
 
   /** The object key of {@code kind}/{@code id} (whether or not it exists). */
   public String keyOf(BlobKind kind, Digest id) {
-    String hex = id.hex();
-    return location.key(kind.directory() + "/" + hex.substring(0, 2) + "/" + hex);
+    return location.key(kind.relativeName(id));
   }
 
   private static String what(BlobKind kind, Digest id) {

@@ -1,5 +1,7 @@
 package io.modelstash.store.blob;
 
+import io.modelstash.store.name.Digest;
+
 /** The namespaces of a blob store. The same digest may name one object in each. */
 public enum BlobKind {
   /** Encoded chunks, named by the SHA-256 of their raw bytes. */
@@ -23,6 +25,15 @@ public enum BlobKind {
   /** The folder (or key prefix) name for this kind: {@code chunks}, {@code manifests}, … */
   public String directory() {
     return directory;
+  }
+
+  /**
+   * Where the object {@code id} of this kind lives, relative to a store's root, with {@code /}
+   * between the parts: {@code chunks/ab/ab12…}. Every blob store uses this layout.
+   */
+  public String relativeName(Digest id) {
+    String hex = id.hex();
+    return directory + "/" + hex.substring(0, 2) + "/" + hex;
   }
 
   /** A word for messages: {@code chunk}, {@code manifest}, {@code version record}. */

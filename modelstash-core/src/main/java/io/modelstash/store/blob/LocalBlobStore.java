@@ -60,8 +60,7 @@ public final class LocalBlobStore implements BlobStore {
 
   /** Where the object {@code kind}/{@code id} lives (whether or not it exists). */
   public Path pathOf(BlobKind kind, Digest id) {
-    String hex = id.hex();
-    return root.resolve(kind.directory()).resolve(hex.substring(0, 2)).resolve(hex);
+    return root.resolve(kind.relativeName(id));
   }
 
   @Override
