@@ -42,7 +42,7 @@ final class NativeLibraries {
     String name = "libzstd-jni-" + com.github.luben.zstd.util.ZstdVersion.VERSION + ".so";
     String arch = System.getProperty("os.arch");
     Path file = folder.resolve("linux-" + arch).resolve(name);
-    if (Files.isRegularFile(file) || cached("/linux/" + arch + "/" + name, file)) {
+    if (Files.isRegularFile(file) || copyResource("/linux/" + arch + "/" + name, file)) {
       System.setProperty("ZstdNativePath", file.toString());
     }
   }
@@ -65,7 +65,7 @@ final class NativeLibraries {
                 + System.getProperty("os.arch"));
     Path file = dir.resolve(name);
     if (Files.isRegularFile(file)
-        || cached(
+        || copyResource(
             org.sqlite.util.LibraryLoaderUtil.getNativeLibResourcePath() + "/" + name, file)) {
       System.setProperty("org.sqlite.lib.path", dir.toString());
       System.setProperty("org.sqlite.lib.name", name);
@@ -73,7 +73,7 @@ final class NativeLibraries {
   }
 
   /** Copies the resource to {@code file}; false if there is no such resource or it fails. */
-  private static boolean cached(String resource, Path file) {
+  private static boolean copyResource(String resource, Path file) {
     try (InputStream in = NativeLibraries.class.getResourceAsStream(resource)) {
       if (in == null) {
         return false;
