@@ -162,7 +162,9 @@ def entropy_notes(res):
         "the element for the float codecs). The order-0 entropy of a stream, taken byte by byte, "
         "is what an ideal coder with one frequency table per stream would need; the float "
         "streams hold no repeats for zstd's matcher to find, so for them it is a real floor. "
-        "Opaque data (pickles, zip headers) is plain zstd, which goes below order-0 by matching. "
+        "Opaque data (pickles, zip headers, small tensors) is plain zstd, or a delta against the "
+        "base version's opaque bytes (patch: zstd with them as dictionary; or a byte-wise "
+        "subtract or XOR, counted with the float codecs here), which go below order-0 by matching. "
         "Figures from `modelstash stats --codecs --json` over each scenario's distinct chunks.",
         "",
         "| scenario | float streams coded MB | their order-0 MB | over the bound | zstd streams "

@@ -18,7 +18,8 @@ public final class ChunkCodecRegistry {
           .with(new ZstdCodec())
           .with(new ByteGroupingCodec(ElementType.FLOAT32))
           .with(new XorDeltaCodec(ElementType.FLOAT32))
-          .with(new SubtractDeltaCodec(ElementType.FLOAT32));
+          .with(new SubtractDeltaCodec(ElementType.FLOAT32))
+          .with(new PatchCodec());
 
   private final TreeMap<Integer, ChunkCodec> byId;
   private final TreeMap<Integer, DeltaCodec> deltaById;
@@ -30,8 +31,8 @@ public final class ChunkCodecRegistry {
   }
 
   /**
-   * The codecs every modelstash can read: stored, zstd, byte grouping, XOR delta and subtract
-   * delta. Each reads any payload of its id whatever element type the writer configured.
+   * The codecs every modelstash can read: stored, zstd, byte grouping, XOR delta, subtract delta
+   * and patch. Each reads any payload of its id whatever element type the writer configured.
    */
   public static ChunkCodecRegistry standard() {
     return STANDARD;

@@ -14,7 +14,7 @@ public final class ChunkEncoder {
 
   /**
    * A base chunk to delta-encode against: the same tensor's chunk in an earlier version, with the
-   * same length and element type.
+   * same length and element type, or for other bytes the same stretch of an earlier version's.
    */
   public static final class Base {
     private final Digest id;
@@ -107,12 +107,12 @@ public final class ChunkEncoder {
    * Encodes {@code raw} as a delta against {@code base} with {@code codec}, or stores it unencoded
    * (with no base) when the delta and the base digest it needs are not smaller than {@code raw}.
    *
-   * @throws IllegalArgumentException if {@code raw} is too long, the base has another length, or
-   *     the base is not {@linkplain Base#standalone() standalone}
+   * @throws IllegalArgumentException if {@code raw} is too long, the base has another length and
+   *     the codec needs the same, or the base is not {@linkplain Base#standalone() standalone}
    */
   public static EncodedChunk encodeDelta(byte[] raw, DeltaCodec codec, Base base) {
     checkLength(raw);
-    checkBase(raw, base);
+    checkBase(raw, base, codec.sameLengthBase());
     byte[] payload = codec.encode(raw, base.raw);
     Digest id = Digest.of(raw);
     if (payload.length + Digest.BYTES >= raw.length) {
@@ -123,9 +123,11 @@ public final class ChunkEncoder {
 
   /**
    * Encodes {@code raw} with whichever codec makes it smallest among plain zstd, byte grouping
-   * (floating-point types only) and, when a base is given, the XOR and subtract deltas against it
-   * (each charged the 32 bytes of the base digest it adds to the header); stores it unencoded if
-   * none makes it smaller. A chunk refers to the base only if a delta was chosen.
+   * (floating-point types only) and, when a base is given, the deltas against it (each charged the
+   * 32 bytes of the base digest it adds to the header): XOR and subtract for a base of the same
+   * length, and for types that are not floating point zstd with the base as dictionary ({@link
+   * PatchCodec}); stores it unencoded if none makes it smaller. A chunk refers to the base only if
+   * a delta was chosen.
    *
    * <p>To keep ingest fast, large chunks are not encoded every way: each candidate encodes an
    * evenly spread sample of the chunk, and only the best (and the runner-up, if its estimate is
@@ -133,9 +135,10 @@ public final class ChunkEncoder {
    * best possible, never incorrect.
    *
    * @param type what the bytes hold; it only steers the choice
-   * @param base a standalone base chunk of the same length, if a delta is allowed
-   * @throws IllegalArgumentException if {@code raw} is too long, or the base has another length or
-   *     is not standalone
+   * @param base a standalone base chunk, if a delta is allowed: of the same length for a
+   *     floating-point type, of any length otherwise
+   * @throws IllegalArgumentException if {@code raw} is too long, or the base is not standalone or
+   *     (for a floating-point type) has another length
    */
   public static EncodedChunk encodeBest(byte[] raw, ElementType type, Optional<Base> base) {
     return encodeBest(Digest.of(raw), raw, type, base);
@@ -148,7 +151,7 @@ public final class ChunkEncoder {
   public static EncodedChunk encodeBest(
       Digest id, byte[] raw, ElementType type, Optional<Base> base) {
     checkLength(raw);
-    base.ifPresent(b -> checkBase(raw, b));
+    base.ifPresent(b -> checkBase(raw, b, type.floating()));
     CodecSelector.Choice c = CodecSelector.choose(raw, type, base.map(b -> b.raw).orElse(null));
     if (c.cost() >= raw.length) {
       return frame(id, StoredCodec.ID, raw.length, raw, Optional.empty());
@@ -168,7 +171,7 @@ public final class ChunkEncoder {
     }
   }
 
-  private static void checkBase(byte[] raw, Base base) {
+  private static void checkBase(byte[] raw, Base base, boolean sameLength) {
     if (!base.standalone()) {
       throw new IllegalArgumentException(
           "Cannot delta-encode against chunk "
@@ -176,7 +179,7 @@ public final class ChunkEncoder {
               + ": it is itself stored as a delta (delta depth is at most 1; use its base or no"
               + " base)");
     }
-    if (base.raw.length != raw.length) {
+    if (sameLength && base.raw.length != raw.length) {
       throw new IllegalArgumentException(
           "Cannot delta-encode a chunk of "
               + raw.length

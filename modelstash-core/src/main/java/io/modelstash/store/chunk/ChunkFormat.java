@@ -7,7 +7,7 @@ public final class ChunkFormat {
   public static final int MAGIC = 0x4d53434b;
 
   /** The format version this code writes and the newest it reads. */
-  public static final int VERSION = 2;
+  public static final int VERSION = 3;
 
   /** The oldest format version this code reads. */
   public static final int OLDEST_VERSION = 1;
@@ -35,6 +35,12 @@ public final class ChunkFormat {
 
   /** Codec id: subtract delta against a base chunk, byte-grouped ({@link SubtractDeltaCodec}). */
   public static final int CODEC_SUBTRACT_DELTA = 4;
+
+  /**
+   * Codec id: zstd with a base chunk of any length as its dictionary ({@link PatchCodec}); new in
+   * version 3.
+   */
+  public static final int CODEC_PATCH = 5;
 
   /**
    * Largest raw length a chunk may have (64 MiB). Chunkers stay far below it; readers refuse larger

@@ -3,16 +3,17 @@ package io.modelstash.store.chunk;
 import io.modelstash.store.blob.CorruptObjectException;
 
 /**
- * Turns the raw bytes of one chunk into a payload relative to a base chunk of the same length (the
- * same tensor's chunk in an earlier version), and back given that base. The chunk object records
- * the base's name; decoding fetches the base's raw bytes through a {@link BaseLoader}.
+ * Turns the raw bytes of one chunk into a payload relative to a base chunk (the same tensor's chunk
+ * in an earlier version, or the same stretch of its opaque bytes), and back given that base. The
+ * chunk object records the base's name; decoding fetches the base's raw bytes through a {@link
+ * BaseLoader}.
  *
  * <p>Every implementation guarantees what {@link ChunkCodec} guarantees, with the base as an extra
  * input: {@code decode(encode(raw, base), base, raw.length)} equals {@code raw} for every {@code
- * raw} and every {@code base} of the same length; {@code decode} never returns an array of another
- * length and throws {@link CorruptObjectException} on malformed input or a base of the wrong
- * length; neither method modifies its inputs; both are stateless and thread-safe. Ids share one
- * space with {@link ChunkCodec} ids.
+ * raw} and every {@code base} it accepts (of the same length, unless {@link #sameLengthBase} is
+ * false); {@code decode} never returns an array of another length and throws {@link
+ * CorruptObjectException} on malformed input or a base it does not accept; neither method modifies
+ * its inputs; both are stateless and thread-safe. Ids share one space with {@link ChunkCodec} ids.
  */
 public interface DeltaCodec {
 
@@ -23,9 +24,17 @@ public interface DeltaCodec {
   String name();
 
   /**
+   * Whether a base must have exactly the length of the chunk (the grouped deltas pair units one for
+   * one); a codec that returns false takes a base of any length.
+   */
+  default boolean sameLengthBase() {
+    return true;
+  }
+
+  /**
    * Encodes {@code raw} against {@code base}.
    *
-   * @throws IllegalArgumentException if the lengths differ
+   * @throws IllegalArgumentException if the lengths differ and {@link #sameLengthBase} is true
    */
   byte[] encode(byte[] raw, byte[] base);
 

@@ -2,6 +2,7 @@ package io.modelstash.store.chunk;
 
 import io.modelstash.store.blob.CorruptObjectException;
 import io.modelstash.store.name.Digest;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -45,13 +46,17 @@ public final class Entropy {
   /**
    * The streams of a chunk object as they were coded: one per byte position for the grouped and
    * delta codecs (the transformed bytes, which is what was entropy-coded; no base is needed) plus
-   * the verbatim tail if any, or the raw bytes as one stream for the stored and zstd codecs.
-   * Headers are not counted, so the stored lengths add up to slightly less than the object.
+   * the verbatim tail if any, or the raw bytes as one stream for the stored, zstd and patch codecs
+   * (zstd's matches, and the patch's matches into its base, go below order-0). Headers are not
+   * counted, so the stored lengths add up to slightly less than the object.
    *
    * @param name the chunk's name, for messages
+   * @param bases loads the base of a patch chunk, the one codec whose raw bytes need it
    * @throws CorruptObjectException if the object fails its checks or uses an unknown codec
+   * @throws IOException if {@code bases} fails
    */
-  public static List<Stream> streams(byte[] object, Digest name) throws CorruptObjectException {
+  public static List<Stream> streams(byte[] object, Digest name, BaseLoader bases)
+      throws IOException {
     ChunkHeader h = ChunkDecoder.standard().header(object, name);
     byte[] payload =
         Arrays.copyOfRange(object, h.payloadOffset(), h.payloadOffset() + h.encodedLength());
@@ -59,11 +64,8 @@ public final class Entropy {
     switch (h.codecId()) {
       case ChunkFormat.CODEC_STORED:
       case ChunkFormat.CODEC_ZSTD:
-        byte[] raw =
-            ChunkCodecRegistry.standard()
-                .byId(h.codecId())
-                .orElseThrow()
-                .decode(payload, h.rawLength());
+      case ChunkFormat.CODEC_PATCH:
+        byte[] raw = ChunkDecoder.standard().decode(object, name, bases);
         out.add(new Stream(raw.length, payload.length, bits(raw)));
         return out;
       case ChunkFormat.CODEC_BYTE_GROUPING:

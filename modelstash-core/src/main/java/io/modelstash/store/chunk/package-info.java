@@ -11,7 +11,7 @@
  * {@link io.modelstash.store.chunk.ChunkEncoder#encodeBest} picks the smallest encoding for a chunk
  * given its {@link io.modelstash.store.chunk.ElementType} and an optional base.
  *
- * <h2>Chunk object format, version 2</h2>
+ * <h2>Chunk object format, version 3</h2>
  *
  * <p>All integers are unsigned and big-endian.
  *
@@ -19,7 +19,7 @@
  *   <caption>Byte layout of a chunk object</caption>
  *   <tr><th>offset</th><th>size</th><th>field</th><th>value</th></tr>
  *   <tr><td>0</td><td>4</td><td>magic</td><td>ASCII {@code MSCK} ({@code 4d 53 43 4b})</td></tr>
- *   <tr><td>4</td><td>1</td><td>format version</td><td>2 (1 is read too)</td></tr>
+ *   <tr><td>4</td><td>1</td><td>format version</td><td>3 (1 and 2 are read too)</td></tr>
  *   <tr><td>5</td><td>1</td><td>codec id</td><td>see the codec table below</td></tr>
  *   <tr><td>6</td><td>1</td><td>flags</td><td>bit 0: a base digest follows; other bits 0</td></tr>
  *   <tr><td>7</td><td>8</td><td>raw length R</td><td>length of the decoded bytes, at most
@@ -54,7 +54,14 @@
  *       <td>yes</td><td>grouped payload, transform: XOR with the base unit</td></tr>
  *   <tr><td>4</td><td>subtract</td><td>{@link io.modelstash.store.chunk.SubtractDeltaCodec}</td>
  *       <td>yes</td><td>grouped payload, transform: zigzag difference from the base unit</td></tr>
+ *   <tr><td>5</td><td>patch</td><td>{@link io.modelstash.store.chunk.PatchCodec}</td>
+ *       <td>yes, of any length</td><td>one zstd frame, compressed with the base's raw bytes as a
+ *       raw-content dictionary; a base that starts with zstd's dictionary magic number {@code 37 a4
+ *       30 ec} is never used</td></tr>
  * </table>
+ *
+ * <p>Codecs 3 and 4 need a base of exactly R bytes; codec 5 takes a base of any length up to {@link
+ * io.modelstash.store.chunk.ChunkFormat#MAX_RAW_LENGTH}.
  *
  * <h2>Grouped payload (codecs 2, 3 and 4)</h2>
  *
@@ -109,6 +116,10 @@
  *       per byte. Everything else is as in version 1, and version 1 objects are still read (the
  *       version 1 golden objects stay checked in). A version 1 reader refuses version 2 objects as
  *       written by a newer modelstash.
+ *   <li>Version 3: codec 5 (patch), for the bytes around the tensors (pickle, zip headers, small
+ *       tensors): the base is the same stretch of the base version's opaque bytes. Nothing else
+ *       changed; objects of versions 1 and 2 are still read, and their golden objects stay checked
+ *       in. A version 2 reader refuses version 3 objects as written by a newer modelstash.
  * </ul>
  */
 package io.modelstash.store.chunk;

@@ -1,6 +1,7 @@
 package io.modelstash.store.engine;
 
 import io.modelstash.store.manifest.Manifest;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,11 +12,16 @@ import java.util.Optional;
  * readable (else the storage key), the dtype and the byte length. A payload of the new version with
  * the same identity is the same tensor a little further in training, or fine-tuned, and its chunks
  * line up one for one with the base's, since both are cut the same way.
+ *
+ * <p>Also the opaque chunks of each level (numbered depth-first, the top level 0), whose bytes the
+ * new version's opaque chunks at the same positions most likely repeat: the pickle, headers and
+ * small tensors of one model change little from version to version.
  */
 final class BaseIndex {
   static final BaseIndex EMPTY = new BaseIndex();
 
   private final Map<String, List<Manifest.ChunkRef>> payloads = new HashMap<>();
+  private final List<List<Manifest.ChunkRef>> opaque = new ArrayList<>();
 
   private BaseIndex() {}
 
@@ -26,6 +32,7 @@ final class BaseIndex {
   }
 
   private void add(Manifest.Layout layout) {
+    opaque.add(layout.opaqueChunks());
     for (Manifest.Segment s : layout.segments()) {
       if (s instanceof Manifest.Payload) {
         Manifest.Payload p = (Manifest.Payload) s;
@@ -38,6 +45,14 @@ final class BaseIndex {
 
   static String identity(Optional<String> tensor, String key, String dtype, long length) {
     return tensor.map(t -> "t:" + t).orElse("k:" + key) + "|" + dtype + "|" + length;
+  }
+
+  /** The base's opaque chunk at {@code index} of level {@code level}, if it has one. */
+  Optional<Manifest.ChunkRef> opaqueChunk(int level, int index) {
+    if (level >= opaque.size() || index >= opaque.get(level).size()) {
+      return Optional.empty();
+    }
+    return Optional.of(opaque.get(level).get(index));
   }
 
   /** The base chunks of the payload with this identity, if the base has one. */

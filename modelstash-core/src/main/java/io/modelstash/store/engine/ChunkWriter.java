@@ -122,7 +122,7 @@ final class ChunkWriter {
       referenced.put(id, known.get().info());
       return Optional.empty();
     }
-    return Optional.of(ChunkEncoder.encodeBest(id, raw, type, deltaBase(id, raw, base)));
+    return Optional.of(ChunkEncoder.encodeBest(id, raw, type, deltaBase(id, raw, type, base)));
   }
 
   private void store(Digest id, EncodedChunk encoded, byte[] raw) throws IOException {
@@ -138,10 +138,17 @@ final class ChunkWriter {
             id, encoded.objectLength(), encoded.rawLength(), encoded.codecId(), encoded.base()));
   }
 
-  /** The standalone chunk to delta against, if the base version has a usable one. */
+  /**
+   * The standalone chunk to delta against, if the base version has a usable one: of the same length
+   * for floating-point data, of any length for other bytes (which the patch codec encodes).
+   */
   private Optional<ChunkEncoder.Base> deltaBase(
-      Digest id, byte[] raw, Optional<Manifest.ChunkRef> base) throws IOException {
-    if (base.isEmpty() || base.get().length() != raw.length || base.get().id().equals(id)) {
+      Digest id, byte[] raw, ElementType type, Optional<Manifest.ChunkRef> base)
+      throws IOException {
+    boolean sameLength = type.floating();
+    if (base.isEmpty()
+        || (sameLength && base.get().length() != raw.length)
+        || base.get().id().equals(id)) {
       return Optional.empty();
     }
     Optional<ChunkRecord> record = catalog.chunkInfo(base.get().id());
@@ -151,7 +158,7 @@ final class ChunkWriter {
     Digest standalone = record.get().info().base().orElse(base.get().id());
     try {
       byte[] bytes = reader.standalone(standalone);
-      return bytes.length == raw.length
+      return !sameLength || bytes.length == raw.length
           ? Optional.of(ChunkEncoder.Base.sharing(standalone, bytes))
           : Optional.empty();
     } catch (IOException e) {

@@ -23,7 +23,9 @@ import java.util.Optional;
  * {@link ChunkWriter}. Opaque segments of a level are chunked together as one content-defined
  * stream; payloads are split into fixed, element-aligned chunks, so an unchanged tensor gives the
  * same chunks whichever file or version it appears in. Payloads too small to be worth their own
- * chunk travel with the opaque stream.
+ * chunk travel with the opaque stream. Each chunk is offered the base version's matching chunk as a
+ * delta base: the same tensor's chunk at the same position, or for an opaque chunk the opaque chunk
+ * at the same position of the same level.
  */
 final class Ingest {
   /** Payloads below this size are stored as opaque bytes. */
@@ -33,6 +35,9 @@ final class Ingest {
   private final Map<String, String> tensorOfKey;
   private final BaseIndex base;
   private final Chunker opaqueChunker = Chunker.contentDefined();
+
+  /** Levels seen so far, numbered depth-first as {@link BaseIndex} numbers them. */
+  private int levels;
 
   /**
    * @param tensorOfKey storage key → name of the first tensor viewing it (empty if unknown)
@@ -44,6 +49,7 @@ final class Ingest {
   }
 
   Manifest.Layout layout(Decomposition d) throws IOException {
+    int level = levels++;
     List<Manifest.Segment> segments = new ArrayList<>();
     List<InputStream> opaqueParts = new ArrayList<>();
     ByteSource src = d.source();
@@ -70,10 +76,12 @@ final class Ingest {
     try (InputStream in = new SequenceInputStream(Collections.enumeration(opaqueParts))) {
       opaqueChunker.split(
           in,
-          chunk ->
-              opaque.add(
-                  new Manifest.ChunkRef(
-                      writer.submit(chunk, ElementType.OPAQUE, Optional.empty()), chunk.length)));
+          chunk -> {
+            Optional<Manifest.ChunkRef> baseChunk = base.opaqueChunk(level, opaque.size());
+            opaque.add(
+                new Manifest.ChunkRef(
+                    writer.submit(chunk, ElementType.OPAQUE, baseChunk), chunk.length));
+          });
     }
     return new Manifest.Layout(d.format(), segments, opaque);
   }

@@ -1,6 +1,5 @@
 package io.modelstash.store.chunk;
 
-import io.modelstash.store.blob.CorruptObjectException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -117,8 +116,7 @@ public final class CodecBenchmark {
   }
 
   /** Sizes of version b (against version a where a delta applies), chunk by chunk. */
-  private static void row(String name, ElementType t, byte[] a, byte[] b)
-      throws CorruptObjectException {
+  private static void row(String name, ElementType t, byte[] a, byte[] b) throws IOException {
     Map<String, Double> sum = new LinkedHashMap<>();
     int w = t.unitWidth();
     for (int off = 0; off < b.length; off += CHUNK) {
@@ -152,7 +150,7 @@ public final class CodecBenchmark {
       add(sum, "best", best.objectLength());
       add(sum, "all", allCandidates(raw, t, bs));
       double bits = 0;
-      for (Entropy.Stream s : Entropy.streams(best.toByteArray(), best.id())) {
+      for (Entropy.Stream s : Entropy.streams(best.toByteArray(), best.id(), d -> base)) {
         bits += s.bits();
       }
       add(sum, "H0 best", bits / 8);

@@ -90,6 +90,7 @@ class CodecMatrixTest {
         out.add(delta(new SubtractDeltaCodec(t, rotate), t));
       }
     }
+    out.add(delta(new PatchCodec(), ElementType.OPAQUE));
     return out;
   }
 

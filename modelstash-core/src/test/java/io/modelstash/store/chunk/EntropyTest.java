@@ -4,12 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import io.modelstash.store.blob.CorruptObjectException;
+import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class EntropyTest {
+
+  /** For chunks whose streams need no base: fails the test if asked. */
+  private static final BaseLoader NO_BASE =
+      d -> {
+        throw new AssertionError("asked for base " + d);
+      };
 
   @Test
   void measuresKnownDistributions() {
@@ -43,10 +49,10 @@ class EntropyTest {
   }
 
   @Test
-  void reportsTheStreamsOfAGroupedChunk() throws CorruptObjectException {
+  void reportsTheStreamsOfAGroupedChunk() throws IOException {
     byte[] raw = FloatData.gaussian(4, 50_000, 3, 0.02, 1);
     EncodedChunk c = ChunkEncoder.encode(raw, new ByteGroupingCodec(ElementType.FLOAT32));
-    List<Entropy.Stream> streams = Entropy.streams(c.toByteArray(), c.id());
+    List<Entropy.Stream> streams = Entropy.streams(c.toByteArray(), c.id(), NO_BASE);
     assertThat(streams).hasSize(5);
     int stored = 0;
     for (Entropy.Stream s : streams) {
@@ -64,7 +70,7 @@ class EntropyTest {
   }
 
   @Test
-  void reportsDeltaStreamsWithoutTheBase() throws CorruptObjectException {
+  void reportsDeltaStreamsWithoutTheBase() throws IOException {
     byte[] base = FloatData.gaussian(4, 50_000, 0, 0.02, 2);
     EncodedChunk c =
         ChunkEncoder.encodeBest(
@@ -72,20 +78,34 @@ class EntropyTest {
             ElementType.FLOAT32,
             Optional.of(ChunkEncoder.Base.of(base, true)));
     assertThat(c.base()).isPresent();
-    List<Entropy.Stream> streams = Entropy.streams(c.toByteArray(), c.id());
+    List<Entropy.Stream> streams = Entropy.streams(c.toByteArray(), c.id(), NO_BASE);
     assertThat(streams).hasSize(4);
     double total = streams.stream().mapToDouble(Entropy.Stream::bits).sum();
     assertThat(total / 8).isLessThan(base.length * 0.3);
   }
 
   @Test
-  void reportsPlainChunksAsOneStream() throws CorruptObjectException {
+  void reportsPlainChunksAsOneStream() throws IOException {
     byte[] raw = new byte[5000];
     raw[7] = 1;
     EncodedChunk c = ChunkEncoder.encode(raw, new ZstdCodec());
-    List<Entropy.Stream> streams = Entropy.streams(c.toByteArray(), c.id());
+    List<Entropy.Stream> streams = Entropy.streams(c.toByteArray(), c.id(), NO_BASE);
     assertThat(streams).hasSize(1);
     assertThat(streams.get(0).length()).isEqualTo(5000);
     assertThat(streams.get(0).bits()).isCloseTo(Entropy.bits(raw), within(1e-9));
+  }
+
+  @Test
+  void reportsAPatchChunkAsItsRawBytesDecodedAgainstItsBase() throws IOException {
+    byte[] base = PatchCodecTest.headers(300, 1);
+    byte[] raw = PatchCodecTest.insert(base, 100, 10, 2);
+    EncodedChunk c =
+        ChunkEncoder.encodeDelta(raw, new PatchCodec(), ChunkEncoder.Base.of(base, true));
+    List<Entropy.Stream> streams = Entropy.streams(c.toByteArray(), c.id(), d -> base.clone());
+    assertThat(streams).hasSize(1);
+    assertThat(streams.get(0).length()).isEqualTo(raw.length);
+    assertThat(streams.get(0).bits()).isCloseTo(Entropy.bits(raw), within(1e-9));
+    // matches into the base go far below order-0
+    assertThat(streams.get(0).storedLength() * 8.0).isLessThan(streams.get(0).bits() / 10);
   }
 }

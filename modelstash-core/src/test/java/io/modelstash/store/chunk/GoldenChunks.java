@@ -74,6 +74,17 @@ public final class GoldenChunks {
             ChunkEncoder.encodeBest(
                 bf16b, ElementType.FLOAT16, Optional.of(ChunkEncoder.Base.of(bf16, true))),
             bf16));
+    // Version 3: opaque bytes patched against a base of another length.
+    byte[] headers = PatchCodecTest.headers(400, 10);
+    index.append(
+        write(
+            dir,
+            "v3-patch-opaque",
+            ChunkEncoder.encodeDelta(
+                PatchCodecTest.insert(headers, 5000, 40, 11),
+                new PatchCodec(),
+                ChunkEncoder.Base.of(headers, true)),
+            headers));
     Files.writeString(indexFile, index.toString(), StandardCharsets.UTF_8);
   }
 
