@@ -125,9 +125,9 @@ public final class ChunkEncoder {
    * Encodes {@code raw} with whichever codec makes it smallest among plain zstd, byte grouping
    * (floating-point types only) and, when a base is given, the deltas against it (each charged the
    * 32 bytes of the base digest it adds to the header): XOR and subtract for a base of the same
-   * length, and for types that are not floating point zstd with the base as dictionary ({@link
-   * PatchCodec}); stores it unencoded if none makes it smaller. A chunk refers to the base only if
-   * a delta was chosen.
+   * length (for opaque bytes also in 4-byte units, for the small float tensors among them), and for
+   * types that are not floating point zstd with the base as dictionary ({@link PatchCodec}); stores
+   * it unencoded if none makes it smaller. A chunk refers to the base only if a delta was chosen.
    *
    * <p>To keep ingest fast, large chunks are not encoded every way: each candidate encodes an
    * evenly spread sample of the chunk, and only the best (and the runner-up, if its estimate is

@@ -96,6 +96,14 @@ final class CodecSelector {
       SubtractDeltaCodec subtract = new SubtractDeltaCodec(type);
       out.add(new Candidate(XorDeltaCodec.ID, true, xor::encode));
       out.add(new Candidate(SubtractDeltaCodec.ID, true, subtract::encode));
+      if (type.equals(ElementType.OPAQUE)) {
+        // opaque bytes hold small float32 tensors, still 4-byte aligned: a torch zip aligns its
+        // records to 64 bytes and the payloads cut out of the stream are whole elements
+        XorDeltaCodec xor4 = new XorDeltaCodec(ElementType.FLOAT32);
+        SubtractDeltaCodec subtract4 = new SubtractDeltaCodec(ElementType.FLOAT32);
+        out.add(new Candidate(XorDeltaCodec.ID, true, xor4::encode));
+        out.add(new Candidate(SubtractDeltaCodec.ID, true, subtract4::encode));
+      }
     }
     return out;
   }

@@ -148,4 +148,36 @@ class PatchCodecTest {
         .isInstanceOf(CorruptObjectException.class)
         .hasMessageContaining(c.id().toString());
   }
+
+  /** Opaque bytes as a torch zip holds them: 64-byte headers between small float32 tensors. */
+  private static byte[] headersAndFloats(byte[] floats) {
+    byte[] out = new byte[floats.length / 1024 * (64 + 1024)];
+    for (int i = 0, at = 0; i < floats.length; i += 1024) {
+      byte[] h =
+          ("PK archive/data/" + i / 1024 + " FB ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ")
+              .getBytes(StandardCharsets.US_ASCII);
+      System.arraycopy(h, 0, out, at, 64);
+      System.arraycopy(floats, i, out, at + 64, 1024);
+      at += 64 + 1024;
+    }
+    return out;
+  }
+
+  @Test
+  void opaqueBytesWithSmallFloatTensorsAreDeltaCodedInFloatUnits() throws IOException {
+    byte[] floats = FloatData.gaussian(4, 64 * 256, 0, 0.05, 12);
+    byte[] base = headersAndFloats(floats);
+    byte[] raw = headersAndFloats(FloatData.nudged(floats, 4, 1.0, 13));
+    EncodedChunk c =
+        ChunkEncoder.encodeBest(
+            raw, ElementType.OPAQUE, Optional.of(ChunkEncoder.Base.of(base, true)));
+    assertThat(c.codecId()).isIn(XorDeltaCodec.ID, SubtractDeltaCodec.ID);
+    byte[] object = c.toByteArray();
+    ChunkHeader h = DECODER.header(object, c.id());
+    assertThat(object[h.payloadOffset()]).as("unit width").isEqualTo((byte) 4);
+    assertThat(c.objectLength())
+        .isLessThan(
+            ChunkEncoder.encodeDelta(raw, PATCH, ChunkEncoder.Base.of(base, true)).objectLength());
+    assertThat(DECODER.decode(object, c.id(), d -> base.clone())).isEqualTo(raw);
+  }
 }
