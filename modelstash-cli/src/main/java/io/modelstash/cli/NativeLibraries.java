@@ -29,7 +29,7 @@ final class NativeLibraries {
     if (dir == null || dir.isEmpty()) {
       return;
     }
-    Path folder = Path.of(dir);
+    Path folder = Path.of(dir).toAbsolutePath(); // the JNI loaders want absolute paths
     zstd(folder);
     sqlite(folder);
   }
