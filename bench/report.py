@@ -263,9 +263,9 @@ def markdown(res, png_name):
             f2x(ratio(mf["restore_mbps"], rf["restore_mbps"])) if ok(rf) else "–",
             f3(mf["stored_ratio"])))
     w("")
-    w("`import` takes the scenario's folder as it is: numbered saves become one history, but it "
-      "knows no fine-tune bases, so S2's fine-tunes are stored without a delta against the base "
-      "(its frozen layers still dedup).")
+    w("`import` takes the scenario's folder as it is: numbered saves become one history, and a "
+      "single file with the same tensors as a model imported before it (S2's fine-tunes) is "
+      "stored against that model, as `put --base` would.")
     w("")
     if png_name:
         w("![stored / raw per scenario and system](%s)" % png_name)

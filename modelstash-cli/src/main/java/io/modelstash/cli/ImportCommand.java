@@ -1,18 +1,26 @@
 package io.modelstash.cli;
 
+import io.modelstash.format.ByteSource;
+import io.modelstash.format.Checkpoint;
+import io.modelstash.format.Checkpoints;
+import io.modelstash.format.Tensor;
 import io.modelstash.store.ModelStash;
 import io.modelstash.store.PutOptions;
 import io.modelstash.store.PutResult;
 import io.modelstash.store.catalog.VersionInfo;
 import io.modelstash.store.name.Digest;
 import io.modelstash.store.name.ModelPath;
+import io.modelstash.store.name.Ref;
+import io.modelstash.store.name.VersionId;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -49,6 +57,15 @@ import picocli.CommandLine.Parameters;
  * so {@code export} can put it back exactly; its timestamp into {@code import.timestamp}. Files
  * already imported (same source and content) are skipped, so an import can be rerun after new files
  * appear.
+ *
+ * <p>Paths are imported in name order. A new path that gets a single file, such as a fine-tune's
+ * final model, is stored against the latest version of the first path imported before it whose file
+ * holds the same tensors (names, dtypes and shapes), as {@code put --base} would: a fine-tune
+ * against its pretrained model, which the tree usually holds next to it. Each chunk is still stored
+ * standalone where the delta is not smaller, so an unrelated model of the same architecture costs
+ * little more than the comparison. A path that gets several files is a history of its own and
+ * starts standalone: its later versions are deltas against its first, and tying that first to
+ * another run's chunks made a learning-rate sweep 1.5% larger. {@code --no-bases} turns this off.
  */
 @Command(
     name = "import",
@@ -85,6 +102,13 @@ final class ImportCommand extends StoreCommand {
   @Option(names = "--dry-run", description = "Only list what would be imported.")
   boolean dryRun;
 
+  @Option(
+      names = "--no-bases",
+      description =
+          "Store the first version of each new path on its own, not as a delta against an earlier"
+              + " imported file with the same tensors (such as a fine-tune's pretrained model).")
+  boolean noBases;
+
   record Item(
       Path file,
       String relative,
@@ -115,17 +139,29 @@ final class ImportCommand extends StoreCommand {
     }
     int imported = 0;
     int skipped = 0;
+    // tensor layout -> the version of an earlier path that a new path with that layout starts from
+    Map<String, Ref> bases = new HashMap<>();
     for (Map.Entry<ModelPath, List<Item>> e : byPath.entrySet()) {
       List<Item> items = e.getValue();
       items.sort(ORDER);
       List<VersionInfo> existing = existing(stash, e.getKey());
+      Optional<Ref> base = Optional.empty();
+      Item last = null;
+      Optional<VersionId> lastId = Optional.empty();
       for (Item i : items) {
         if (alreadyImported(existing, i)) {
           skipped++;
           continue;
         }
+        if (last == null && existing.isEmpty() && items.size() == 1 && !noBases) {
+          base = layout(i.file()).map(bases::get);
+        }
         if (dryRun) {
-          out().println(i.relative() + " -> " + i.path());
+          out()
+              .println(
+                  i.relative() + " -> " + i.path() + base.map(b -> " (base " + b + ")").orElse(""));
+          base = Optional.empty();
+          last = i;
           imported++;
           continue;
         }
@@ -143,9 +179,23 @@ final class ImportCommand extends StoreCommand {
                     Map.of(),
                     Optional.empty(),
                     Optional.empty(),
-                    Optional.of(i.file().getFileName().toString())));
-        out().println(i.relative() + " -> " + r.id());
+                    Optional.of(i.file().getFileName().toString()),
+                    base));
+        out()
+            .println(
+                i.relative() + " -> " + r.id() + base.map(b -> " (base " + b + ")").orElse(""));
+        base = Optional.empty();
+        last = i;
+        lastId = Optional.of(r.id());
         imported++;
+      }
+      if (last != null && !noBases) {
+        Ref ref =
+            lastId.map(id -> Ref.version(id.path(), id.number())).orElse(Ref.latest(e.getKey()));
+        Optional<String> key = layout(last.file());
+        if (key.isPresent()) {
+          bases.putIfAbsent(key.get(), ref);
+        }
       }
     }
     err()
@@ -221,6 +271,28 @@ final class ImportCommand extends StoreCommand {
 
   private static String digits(String timestamp) {
     return timestamp.replaceAll("\\D", "");
+  }
+
+  /**
+   * The names, dtypes and shapes of the file's tensors, in file order, if the weights-only reader
+   * accepts it and it has any.
+   */
+  private static Optional<String> layout(Path file) {
+    StringBuilder key = new StringBuilder();
+    try (ByteSource src = io.modelstash.cli.Files.openChecked(file);
+        Checkpoint c = Checkpoints.read(src)) {
+      for (Tensor t : c.tensors()) {
+        key.append(t.name())
+            .append('|')
+            .append(t.dtype().torchName())
+            .append('|')
+            .append(Arrays.toString(t.shape()))
+            .append('\n');
+      }
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty(); // a file the reader refuses is imported without a base
+    }
+    return key.length() == 0 ? Optional.empty() : Optional.of(key.toString());
   }
 
   private static List<VersionInfo> existing(ModelStash stash, ModelPath path) throws IOException {

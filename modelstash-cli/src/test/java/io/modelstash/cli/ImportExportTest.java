@@ -166,4 +166,80 @@ class ImportExportTest {
       assertThat(after.get(k)).as(k).isEqualTo(before.get(k));
     }
   }
+
+  /**
+   * Three 256 KiB float32 tensors drawn from {@code seed}; {@code shift} changes the last two,
+   * {@code names} the layout.
+   */
+  private static void weights(Path file, String names, float shift, long seed) throws IOException {
+    java.util.Random r = new java.util.Random(seed);
+    List<io.modelstash.format.safetensors.SafetensorsWriter.Entry> entries =
+        new java.util.ArrayList<>();
+    for (int t = 0; t < 3; t++) {
+      java.nio.ByteBuffer b =
+          java.nio.ByteBuffer.allocate(4 << 16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      for (int i = 0; i < 1 << 16; i++) {
+        b.putFloat((float) r.nextGaussian() * 0.02f + (t > 0 ? shift * (i % 7) : 0));
+      }
+      byte[] bytes = b.array();
+      entries.add(
+          new io.modelstash.format.safetensors.SafetensorsWriter.Entry(
+              names + t,
+              io.modelstash.format.DType.FLOAT32,
+              new long[] {1 << 16},
+              out -> out.write(bytes)));
+    }
+    Files.createDirectories(file.getParent());
+    try (OutputStream out = Files.newOutputStream(file)) {
+      io.modelstash.format.safetensors.SafetensorsWriter.write(out, Map.of(), entries);
+    }
+  }
+
+  private static long storedBytesAdded(Path store, String path) {
+    CliTest.Run log = run(store, "log", path, "--json");
+    assertThat(log.code()).as(log.err()).isZero();
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("\"stored_bytes_added\" : (\\d+)").matcher(log.out());
+    assertThat(m.find()).as(log.out()).isTrue();
+    return Long.parseLong(m.group(1));
+  }
+
+  @Test
+  void aFineTuneInTheTreeIsStoredAgainstItsPretrainedModel() throws IOException {
+    Path src = dir.resolve("hub");
+    weights(src.resolve("base/model.safetensors"), "layer", 0, 1);
+    weights(src.resolve("ft-a/model.safetensors"), "layer", 1e-6f, 1);
+    weights(src.resolve("ft-b/model.safetensors"), "layer", 2e-6f, 1);
+    weights(src.resolve("other/model.safetensors"), "block", 0, 2);
+    // a path with several files is a history of its own
+    weights(src.resolve("run/ckpt_step1.safetensors"), "layer", 3e-6f, 1);
+    weights(src.resolve("run/ckpt_step2.safetensors"), "layer", 4e-6f, 1);
+
+    Path store = dir.resolve("store");
+    CliTest.Run imported = run(store, "import", src.toString());
+    assertThat(imported.code()).as(imported.err()).isZero();
+    assertThat(imported.out())
+        .contains("ft-a/model.safetensors -> ft-a/model@1 (base base/model@1)")
+        .contains("ft-b/model.safetensors -> ft-b/model@1 (base base/model@1)")
+        .contains("other/model.safetensors -> other/model@1\n")
+        .contains("run/ckpt_step1.safetensors -> run/ckpt@1\n");
+    long base = storedBytesAdded(store, "base/model");
+    // the first tensor is shared outright, the other two are small deltas
+    assertThat(storedBytesAdded(store, "ft-a/model")).isLessThan(base / 3);
+    assertThat(storedBytesAdded(store, "other/model")).isGreaterThan(base * 9 / 10);
+
+    Path plain = dir.resolve("plain");
+    assertThat(run(plain, "import", "--no-bases", src.toString()).code()).isZero();
+    assertThat(storedBytesAdded(plain, "ft-a/model")).isGreaterThan(base / 2);
+
+    Path out = dir.resolve("exported");
+    CliTest.Run exported = run(store, "export", "-o", out.toString());
+    assertThat(exported.code()).as(exported.err()).isZero();
+    Map<String, byte[]> before = tree(src);
+    Map<String, byte[]> after = tree(out);
+    assertThat(after.keySet()).isEqualTo(before.keySet());
+    for (String k : before.keySet()) {
+      assertThat(after.get(k)).as(k).isEqualTo(before.get(k));
+    }
+  }
 }
