@@ -415,7 +415,6 @@ public final class ModelStash implements Closeable {
     } catch (IOException | RuntimeException e) {
       // a file the reader refuses is still stored, just without a tensor table
       tensorOfKey.clear();
-      tensorOfKey.clear();
       return List.of();
     }
   }

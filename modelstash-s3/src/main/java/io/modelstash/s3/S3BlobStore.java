@@ -664,7 +664,10 @@ public final class S3BlobStore implements BlobStore {
       }
       try {
         Thread.sleep(
-            Math.min(tuning.maxDelay().toMillis(), tuning.baseDelay().toMillis() << (resumes - 1)));
+            Math.min(
+                tuning.maxDelay().toMillis(),
+                // doubling stops at 2^20 times the base: far beyond any max delay, and no overflow
+                tuning.baseDelay().toMillis() << Math.min(resumes - 1, 20)));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IOException("Interrupted while resuming a download of " + what(kind, id), e);
