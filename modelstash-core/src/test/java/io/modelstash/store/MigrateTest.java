@@ -114,6 +114,26 @@ class MigrateTest {
   }
 
   @Test
+  void numbersOfRemovedNewestVersionsStayUsedInTheTarget() throws IOException {
+    try (ModelStash source = ModelStash.open(dir.resolve("a"));
+        ModelStash target = ModelStash.open(dir.resolve("b"))) {
+      fill(source);
+      // the newest version of one path, and every version of the other, are removed
+      source.remove(Ref.version(RUN, 4), false);
+      source.remove(Ref.version(FT, 1), false);
+      source.migrateTo(target, (id, outcome, bytes) -> {});
+      assertThat(target.log(RUN)).extracting(v -> v.id().number()).containsExactly(3L, 2L, 1L);
+
+      // in the source the next numbers are 5 and 2; the target must agree, or one number would
+      // name two different files
+      Path next = new DeltaStoreTest.Weights(9).save(dir.resolve("next.safetensors"));
+      assertThat(source.put(RUN, next, PutOptions.none()).id().number()).isEqualTo(5);
+      assertThat(target.put(RUN, next, PutOptions.none()).id().number()).isEqualTo(5);
+      assertThat(target.put(FT, next, PutOptions.none()).id().number()).isEqualTo(2);
+    }
+  }
+
+  @Test
   void aSecondRunCopiesNothing() throws IOException {
     try (ModelStash source = ModelStash.open(dir.resolve("a"));
         ModelStash target = ModelStash.open(dir.resolve("b"))) {

@@ -179,6 +179,12 @@ public interface Catalog extends Closeable {
    */
   void reserveNumbers(ModelPath path, long number) throws CatalogException;
 
+  /**
+   * The version counter of every path the catalog has numbered versions for: the highest number it
+   * has given, removed versions included (so a path whose versions were all removed is here too).
+   */
+  Map<ModelPath, Long> versionCounters() throws CatalogException;
+
   /** Releases connections. */
   @Override
   void close() throws CatalogException;

@@ -15,6 +15,7 @@ import io.modelstash.store.catalog.VersionInfo;
 import io.modelstash.store.manifest.VersionRecord;
 import io.modelstash.store.name.AliasName;
 import io.modelstash.store.name.Digest;
+import io.modelstash.store.name.ModelPath;
 import io.modelstash.store.name.VersionId;
 import java.io.IOException;
 import java.io.InputStream;
@@ -128,6 +129,11 @@ public final class Migrator {
             aliases++;
           }
         }
+      }
+      // Numbers of removed versions stay used: a later put in the target must not give one to
+      // another file (the source's newest version, or all of a path's, may have been removed).
+      for (Map.Entry<ModelPath, Long> counter : fromCatalog.versionCounters().entrySet()) {
+        toCatalog.reserveNumbers(counter.getKey(), counter.getValue());
       }
     } finally {
       pool.shutdownNow();

@@ -627,6 +627,10 @@ public abstract class CatalogContract {
     catalog.reserveNumbers(MODEL, 6);
     catalog.reserveNumbers(MODEL, 2);
     catalog.reserveNumbers(ModelPath.parse("only/removed"), 3);
+    // the counters, also of a path without versions, are what a migration carries over
+    assertThat(catalog.versionCounters())
+        .containsExactlyInAnyOrderEntriesOf(
+            java.util.Map.of(MODEL, 6L, ModelPath.parse("only/removed"), 3L));
     VersionInfo v = resolve("proj/exp/model@4");
     assertThat(v.createdAt()).isEqualTo(then);
     assertThat(catalog.versionChunks(v.id())).containsExactly(chunk("a", 10));

@@ -1362,6 +1362,25 @@ public abstract class JdbcCatalog implements Catalog {
         });
   }
 
+  @Override
+  public Map<ModelPath, Long> versionCounters() throws CatalogException {
+    return inTransaction(
+        false,
+        "read the version counters",
+        c -> {
+          Map<ModelPath, Long> out = new TreeMap<>();
+          try (PreparedStatement p =
+                  c.prepareStatement(
+                      "SELECT path, last_number FROM model_paths WHERE last_number > 0");
+              ResultSet rs = p.executeQuery()) {
+            while (rs.next()) {
+              out.put(ModelPath.parse(rs.getString(1)), rs.getLong(2));
+            }
+          }
+          return out;
+        });
+  }
+
   // ---- JDBC helpers
 
   private static void bind(PreparedStatement p, Object... args) throws SQLException {
