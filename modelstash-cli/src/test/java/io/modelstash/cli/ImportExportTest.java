@@ -96,6 +96,19 @@ class ImportExportTest {
     }
   }
 
+  /** {@code export} of the whole store writes back exactly the files of {@code src}. */
+  private void assertExportsTheSameTree(Path store, Path src) throws IOException {
+    Path out = dir.resolve("exported");
+    CliTest.Run exported = run(store, "export", "-o", out.toString());
+    assertThat(exported.code()).as(exported.err()).isZero();
+    Map<String, byte[]> before = tree(src);
+    Map<String, byte[]> after = tree(out);
+    assertThat(after.keySet()).isEqualTo(before.keySet());
+    for (String k : before.keySet()) {
+      assertThat(after.get(k)).as(k).isEqualTo(before.get(k));
+    }
+  }
+
   private static void save(Path src, String relative, String fixture, long mtimeMillis)
       throws IOException {
     Path f = src.resolve(relative);
@@ -156,15 +169,7 @@ class ImportExportTest {
         .containsExactly("final/model_epoch3.pt", "final/model.pt");
     assertThat(history(store, "epoch")).containsExactly("epoch7.pt");
 
-    Path out = dir.resolve("exported");
-    CliTest.Run exported = run(store, "export", "-o", out.toString());
-    assertThat(exported.code()).as(exported.err()).isZero();
-    Map<String, byte[]> before = tree(src);
-    Map<String, byte[]> after = tree(out);
-    assertThat(after.keySet()).isEqualTo(before.keySet());
-    for (String k : before.keySet()) {
-      assertThat(after.get(k)).as(k).isEqualTo(before.get(k));
-    }
+    assertExportsTheSameTree(store, src);
   }
 
   /**
@@ -232,14 +237,6 @@ class ImportExportTest {
     assertThat(run(plain, "import", "--no-bases", src.toString()).code()).isZero();
     assertThat(storedBytesAdded(plain, "ft-a/model")).isGreaterThan(base / 2);
 
-    Path out = dir.resolve("exported");
-    CliTest.Run exported = run(store, "export", "-o", out.toString());
-    assertThat(exported.code()).as(exported.err()).isZero();
-    Map<String, byte[]> before = tree(src);
-    Map<String, byte[]> after = tree(out);
-    assertThat(after.keySet()).isEqualTo(before.keySet());
-    for (String k : before.keySet()) {
-      assertThat(after.get(k)).as(k).isEqualTo(before.get(k));
-    }
+    assertExportsTheSameTree(store, src);
   }
 }
