@@ -14,6 +14,9 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -23,43 +26,41 @@ import picocli.CommandLine.Option;
     name = "modelstash",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    description = "Stores PyTorch checkpoints efficiently and restores them byte-exact.",
-    subcommands = {
-      QuickstartCommand.class,
-      InitCommand.class,
-      PutCommand.class,
-      GetCommand.class,
-      LsCommand.class,
-      LogCommand.class,
-      ShowCommand.class,
-      TagCommand.class,
-      UntagCommand.class,
-      RmCommand.class,
-      GcCommand.class,
-      VerifyCommand.class,
-      RepairCommand.class,
-      DiffCommand.class,
-      TensorsCommand.class,
-      CatTensorCommand.class,
-      StatsCommand.class,
-      ImportCommand.class,
-      ExportCommand.class,
-      MigrateCommand.class,
-      InspectCommand.class,
-      ConvertCommand.class,
-      CommandLine.HelpCommand.class
-    })
+    description = "Stores PyTorch checkpoints efficiently and restores them byte-exact.")
 public final class Main {
   /**
-   * sqlite-jdbc logs a stack trace when another JVM removed a stale copy of its native library
-   * first, which is harmless and not the user's business; kept in a field so the setting stays.
+   * The subcommands, in the order help lists them. A run builds picocli's model (by reflection, the
+   * larger part of a command's start-up) only for the one it runs; help and mistakes get all.
    */
-  private static final java.util.logging.Logger SQLITE_LOADER =
-      java.util.logging.Logger.getLogger("org.sqlite.SQLiteJDBCLoader");
+  private static final List<Class<?>> COMMANDS =
+      List.of(
+          QuickstartCommand.class,
+          InitCommand.class,
+          PutCommand.class,
+          GetCommand.class,
+          LsCommand.class,
+          LogCommand.class,
+          ShowCommand.class,
+          TagCommand.class,
+          UntagCommand.class,
+          RmCommand.class,
+          GcCommand.class,
+          VerifyCommand.class,
+          RepairCommand.class,
+          DiffCommand.class,
+          TensorsCommand.class,
+          CatTensorCommand.class,
+          StatsCommand.class,
+          ImportCommand.class,
+          ExportCommand.class,
+          MigrateCommand.class,
+          InspectCommand.class,
+          ConvertCommand.class,
+          CommandLine.HelpCommand.class);
 
-  static {
-    SQLITE_LOADER.setLevel(java.util.logging.Level.OFF);
-  }
+  /** Options of this command that take a value, which the subcommand's name cannot be. */
+  private static final Set<String> VALUED =
+      Set.of("--store", "--catalog", "--blobs", "--s3-endpoint", "--config");
 
   @Option(
       names = "--store",
@@ -149,20 +150,65 @@ public final class Main {
 
   /** Runs the command line and returns the exit code, without exiting. */
   public static int run(String... args) {
-    return commandLine().execute(args);
+    return commandLine(args).execute(args);
   }
 
   /** Runs the command line with the given output and error streams. */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
-    CommandLine cli = commandLine();
+    CommandLine cli = commandLine(args);
     cli.setOut(out);
     cli.setErr(err);
     return cli.execute(args);
   }
 
+  /** The command line with every subcommand. */
   static CommandLine commandLine() {
+    return commandLine(Optional.empty());
+  }
+
+  /** The command line for {@code args}: with only the subcommand they name, if they name one. */
+  static CommandLine commandLine(String... args) {
+    return commandLine(subcommand(args));
+  }
+
+  /**
+   * The subcommand {@code args} name: the first argument that is neither an option of this command
+   * nor its value. Empty when there is none or it is not a subcommand's name (help, a typo).
+   */
+  static Optional<String> subcommand(String... args) {
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (a.equals("--")) {
+        return Optional.empty();
+      }
+      if (a.startsWith("-")) {
+        if (VALUED.contains(a)) {
+          i++;
+        }
+        continue;
+      }
+      for (Class<?> c : COMMANDS) {
+        if (c != CommandLine.HelpCommand.class && name(c).equals(a)) {
+          return Optional.of(a);
+        }
+      }
+      return Optional.empty();
+    }
+    return Optional.empty();
+  }
+
+  private static String name(Class<?> command) {
+    return command.getAnnotation(Command.class).name();
+  }
+
+  private static CommandLine commandLine(Optional<String> only) {
     Main main = new Main();
     CommandLine cli = new CommandLine(main);
+    for (Class<?> c : COMMANDS) {
+      if (only.isEmpty() || only.get().equals(name(c))) {
+        cli.addSubcommand(c);
+      }
+    }
     cli.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> report(ex, commandLine, main.verbose));
     cli.setParameterExceptionHandler(

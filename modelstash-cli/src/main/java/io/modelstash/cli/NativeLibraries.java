@@ -21,6 +21,13 @@ import java.util.Locale;
 final class NativeLibraries {
   static final String PROPERTY = "modelstash.native.dir";
 
+  /**
+   * The sqlite-jdbc version this jar bundles, which names its cache folder. sqlite-jdbc's own
+   * {@code getVersion()} reads a resource and costs about 13 ms of every start; NativeLibrariesTest
+   * fails if this constant and the bundled version ever differ.
+   */
+  static final String SQLITE_JDBC_VERSION = "3.50.3.0";
+
   private NativeLibraries() {}
 
   /** Uses the cache folder the launcher named, if any. */
@@ -58,7 +65,7 @@ final class NativeLibraries {
     Path dir =
         folder.resolve(
             "sqlite-jdbc-"
-                + org.sqlite.SQLiteJDBCLoader.getVersion()
+                + SQLITE_JDBC_VERSION
                 + "-"
                 + System.getProperty("os.name").replaceAll("[^A-Za-z0-9]", "")
                 + "-"

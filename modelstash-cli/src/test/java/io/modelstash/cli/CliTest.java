@@ -89,6 +89,27 @@ class CliTest {
   }
 
   @Test
+  void aRunBuildsOnlyTheSubcommandItNames() {
+    assertThat(Main.subcommand("put", "a/b", "f.pt")).contains("put");
+    assertThat(Main.subcommand("--store", "put", "get", "a@1", "-o", "x")).contains("get");
+    assertThat(Main.subcommand("--store=/s", "--verbose", "ls")).contains("ls");
+    assertThat(Main.subcommand("--catalog", "c", "--blobs", "b", "log", "p")).contains("log");
+    // help, version, typos and nothing at all get every subcommand
+    assertThat(Main.subcommand("help", "put")).isEmpty();
+    assertThat(Main.subcommand("--version")).isEmpty();
+    assertThat(Main.subcommand("pt", "a/b")).isEmpty();
+    assertThat(Main.subcommand()).isEmpty();
+    assertThat(Main.commandLine("ls").getSubcommands().keySet()).containsExactly("ls");
+    Run help = run("--help");
+    assertThat(help.code()).isZero();
+    assertThat(help.out()).contains("quickstart").contains("put").contains("convert");
+    // options of the top command still reach the one subcommand built
+    Run put = run("put", "--store", dir.resolve("store").toString(), "a/b", "no-such-file.pt");
+    assertThat(put.code()).isNotZero();
+    assertThat(put.err()).contains("no-such-file.pt");
+  }
+
+  @Test
   void wrongUsageIsExitCode2() {
     assertThat(run("inspect").code()).isEqualTo(ExitCode.USAGE);
     assertThat(run("inspect", "--bogus", "x").code()).isEqualTo(ExitCode.USAGE);

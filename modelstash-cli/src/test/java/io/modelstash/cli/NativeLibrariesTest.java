@@ -83,6 +83,13 @@ class NativeLibrariesTest {
   }
 
   @Test
+  void theCacheIsNamedByTheBundledSqliteJdbcVersion() {
+    // a stale constant would let a new sqlite-jdbc load an old copy of its native library
+    assertThat(NativeLibraries.SQLITE_JDBC_VERSION)
+        .isEqualTo(org.sqlite.SQLiteJDBCLoader.getVersion());
+  }
+
+  @Test
   void aFolderThatCannotBeCreatedLeavesTheLoadersAlone() throws IOException {
     Path file = Files.writeString(dir.resolve("not-a-folder"), "x");
     System.setProperty(NativeLibraries.PROPERTY, file.resolve("native").toString());
