@@ -107,7 +107,8 @@ def modelstash_notes(res):
             f3(ms["store_dir_bytes"] / raw)))
     if start:
         text = ("Fixed cost of a command that does nothing (median of 3): `modelstash --version` "
-                "%.2f s (JVM start), `restic version` %.2f s, `borg --version` %.2f s"
+                "%.2f s (JVM and command-line start), `restic version` %.2f s, `borg --version` "
+                "%.2f s"
                 % (start.get("modelstash", 0), start.get("restic", 0), start.get("borg", 0)))
         if ls_all:
             text += ("; `modelstash ls` on a scenario's store (opens the catalog): median %.2f s"
