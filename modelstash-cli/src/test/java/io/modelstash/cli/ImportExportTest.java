@@ -77,15 +77,7 @@ class ImportExportTest {
     assertThat(again.code()).isZero();
     assertThat(again.err()).contains("imported 0 files, skipped 5 already imported");
 
-    Path out = dir.resolve("exported");
-    CliTest.Run exported = run(store, "export", "projA", "-o", out.toString());
-    assertThat(exported.code()).as(exported.err()).isZero();
-    Map<String, byte[]> before = tree(src);
-    Map<String, byte[]> after = tree(out);
-    assertThat(after.keySet()).isEqualTo(before.keySet());
-    for (String k : before.keySet()) {
-      assertThat(after.get(k)).as(k).isEqualTo(before.get(k));
-    }
+    assertExportsTheSameTree(store, src, "projA");
 
     CliTest.Run stats = run(store, "stats", "projA", "--json");
     assertThat(stats.code()).isZero();
@@ -96,10 +88,16 @@ class ImportExportTest {
     }
   }
 
-  /** {@code export} of the whole store writes back exactly the files of {@code src}. */
-  private void assertExportsTheSameTree(Path store, Path src) throws IOException {
+  /**
+   * {@code export} of the store, or of the paths under {@code prefix}, writes back exactly the
+   * files of {@code src}.
+   */
+  private void assertExportsTheSameTree(Path store, Path src, String... prefix) throws IOException {
     Path out = dir.resolve("exported");
-    CliTest.Run exported = run(store, "export", "-o", out.toString());
+    List<String> args = new java.util.ArrayList<>(List.of("export"));
+    args.addAll(List.of(prefix));
+    args.addAll(List.of("-o", out.toString()));
+    CliTest.Run exported = run(store, args.toArray(String[]::new));
     assertThat(exported.code()).as(exported.err()).isZero();
     Map<String, byte[]> before = tree(src);
     Map<String, byte[]> after = tree(out);
