@@ -189,10 +189,15 @@ final class ImportCommand extends StoreCommand {
         lastId = Optional.of(r.id());
         imported++;
       }
-      if (last != null && !noBases) {
+      // the path's newest file can be the base of later paths, also when an earlier import stored
+      // it
+      if (!noBases && (last != null || !existing.isEmpty())) {
+        // the version put last, else the newest one stored (log lists it first); a dry run put none
+        Optional<VersionId> newest =
+            lastId.or(() -> existing.stream().findFirst().map(VersionInfo::id));
         Ref ref =
-            lastId.map(id -> Ref.version(id.path(), id.number())).orElse(Ref.latest(e.getKey()));
-        Optional<String> key = layout(last.file());
+            newest.map(id -> Ref.version(id.path(), id.number())).orElse(Ref.latest(e.getKey()));
+        Optional<String> key = layout(items.get(items.size() - 1).file());
         if (key.isPresent()) {
           bases.putIfAbsent(key.get(), ref);
         }

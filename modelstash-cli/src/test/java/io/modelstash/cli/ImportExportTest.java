@@ -219,6 +219,9 @@ class ImportExportTest {
     weights(src.resolve("run/ckpt_step2.safetensors"), "layer", 4e-6f, 1);
 
     Path store = dir.resolve("store");
+    CliTest.Run dry = run(store, "import", "--dry-run", src.toString());
+    assertThat(dry.code()).as(dry.err()).isZero();
+    assertThat(dry.out()).contains("ft-a/model.safetensors -> ft-a/model (base base/model@latest)");
     CliTest.Run imported = run(store, "import", src.toString());
     assertThat(imported.code()).as(imported.err()).isZero();
     assertThat(imported.out())
@@ -230,6 +233,13 @@ class ImportExportTest {
     // the first tensor is shared outright, the other two are small deltas
     assertThat(storedBytesAdded(store, "ft-a/model")).isLessThan(base / 3);
     assertThat(storedBytesAdded(store, "other/model")).isGreaterThan(base * 9 / 10);
+
+    // a fine-tune that appears later finds the base an earlier import stored
+    weights(src.resolve("ft-c/model.safetensors"), "layer", 3e-6f, 1);
+    CliTest.Run again = run(store, "import", src.toString());
+    assertThat(again.code()).as(again.err()).isZero();
+    assertThat(again.out()).contains("ft-c/model.safetensors -> ft-c/model@1 (base base/model@1)");
+    assertThat(storedBytesAdded(store, "ft-c/model")).isLessThan(base / 3);
 
     Path plain = dir.resolve("plain");
     assertThat(run(plain, "import", "--no-bases", src.toString()).code()).isZero();
