@@ -243,4 +243,62 @@ class DeltaStoreTest {
       assertThat(stash.codecUsage(Optional.empty())).isNotEmpty();
     }
   }
+
+  /**
+   * A catalog that counts the calls of each method, for the round trips a remote one would make.
+   */
+  private static io.modelstash.store.catalog.Catalog counting(
+      io.modelstash.store.catalog.Catalog real, Map<String, Integer> calls) {
+    return (io.modelstash.store.catalog.Catalog)
+        java.lang.reflect.Proxy.newProxyInstance(
+            io.modelstash.store.catalog.Catalog.class.getClassLoader(),
+            new Class<?>[] {io.modelstash.store.catalog.Catalog.class},
+            (proxy, method, args) -> {
+              synchronized (calls) {
+                calls.merge(method.getName(), 1, Integer::sum);
+              }
+              try {
+                return method.invoke(real, args);
+              } catch (java.lang.reflect.InvocationTargetException e) {
+                throw e.getCause();
+              }
+            });
+  }
+
+  @Test
+  void aPutLooksUpItsBaseVersionsChunkRecordsAtOnce() throws IOException {
+    Path store = Files.createDirectories(dir.resolve("store"));
+    Map<String, Integer> calls = new HashMap<>();
+    ModelPath path = ModelPath.parse("run/model");
+    Weights w = new Weights(5);
+    try (ModelStash stash =
+        ModelStash.using(
+            store,
+            counting(
+                io.modelstash.store.catalog.sqlite.SqliteCatalog.open(store.resolve("catalog.db")),
+                calls),
+            io.modelstash.store.blob.LocalBlobStore.open(store))) {
+      stash.put(path, w.save(dir.resolve("v1.safetensors")), PutOptions.none());
+      w.step(1e-5f, Set.of("layer0.weight"));
+      Path second = w.save(dir.resolve("v2.safetensors"));
+      calls.clear();
+      stash.put(path, second, PutOptions.none());
+      List<ModelStash.ChunkUse> chunks = stash.chunks(stash.resolve(Ref.version(path, 2)));
+      long deltas = chunks.stream().filter(c -> c.base().isPresent()).count();
+      java.util.Set<Digest> before = new java.util.HashSet<>();
+      for (ModelStash.ChunkUse c : stash.chunks(stash.resolve(Ref.version(path, 1)))) {
+        before.add(c.id());
+      }
+      long unchanged = chunks.stream().filter(c -> before.contains(c.id())).count();
+      assertThat(deltas).as("the changed tensors are deltas").isPositive();
+      assertThat(unchanged).as("the frozen tensor is shared").isPositive();
+      // one batched query for the base's records; a single lookup only for each chunk the base
+      // does not hold, none for the deltas' bases or the shared chunks
+      assertThat(calls.get("liveChunkInfos")).isEqualTo(1);
+      assertThat(calls.getOrDefault("chunkInfo", 0)).isEqualTo((int) (chunks.size() - unchanged));
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      stash.get(Ref.version(path, 2), out);
+      assertThat(out.toByteArray()).isEqualTo(Files.readAllBytes(second));
+    }
+  }
 }

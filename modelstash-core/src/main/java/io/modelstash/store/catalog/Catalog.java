@@ -119,6 +119,12 @@ public interface Catalog extends Closeable {
   /** Which of {@code ids} have a live record. */
   Set<Digest> liveChunks(Collection<Digest> ids) throws CatalogException;
 
+  /**
+   * The live records of those of {@code ids} that have one, as {@link #chunkInfo} gives them, in a
+   * few round trips however many ids: what a put looks up for its base version's chunks.
+   */
+  Map<Digest, ChunkInfo> liveChunkInfos(Collection<Digest> ids) throws CatalogException;
+
   /** Live chunk records that no version references, in no particular order. */
   List<ChunkRecord> unreferencedChunks() throws CatalogException;
 

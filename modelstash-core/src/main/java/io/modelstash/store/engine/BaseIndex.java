@@ -1,11 +1,14 @@
 package io.modelstash.store.engine;
 
 import io.modelstash.store.manifest.Manifest;
+import io.modelstash.store.name.Digest;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The payloads of a base version, found by what they hold: the tensor name when the file was
@@ -45,6 +48,18 @@ final class BaseIndex {
 
   static String identity(Optional<String> tensor, String key, String dtype, long length) {
     return tensor.map(t -> "t:" + t).orElse("k:" + key) + "|" + dtype + "|" + length;
+  }
+
+  /** Every chunk of the base: the records a put will look up, fetched at once. */
+  Set<Digest> chunkIds() {
+    Set<Digest> out = new HashSet<>();
+    for (List<Manifest.ChunkRef> refs : payloads.values()) {
+      refs.forEach(r -> out.add(r.id()));
+    }
+    for (List<Manifest.ChunkRef> refs : opaque) {
+      refs.forEach(r -> out.add(r.id()));
+    }
+    return out;
   }
 
   /** The base's opaque chunk at {@code index} of level {@code level}, if it has one. */

@@ -36,6 +36,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class ChunkWriter {
   private final BlobStore blobs;
   private final Catalog catalog;
+  private final Map<Digest, ChunkInfo> known;
   private final ChunkReader reader;
   private final ExecutorService pool;
   private final ExecutorService io;
@@ -51,16 +52,19 @@ final class ChunkWriter {
    * @param io writes encoded chunks; larger than {@code pool}, so that waiting for the disk to make
    *     one chunk durable overlaps with encoding and with other chunks' writes
    * @param window chunks held in memory at most, being encoded or written
+   * @param known chunk records already fetched (the base version's), looked up before the catalog
    */
   ChunkWriter(
       BlobStore blobs,
       Catalog catalog,
+      Map<Digest, ChunkInfo> known,
       ChunkReader reader,
       ExecutorService pool,
       ExecutorService io,
       int window) {
     this.blobs = blobs;
     this.catalog = catalog;
+    this.known = known;
     this.reader = reader;
     this.pool = pool;
     this.io = io;
@@ -117,9 +121,9 @@ final class ChunkWriter {
   private Optional<EncodedChunk> encodeIfNew(
       Digest id, byte[] raw, ElementType type, Optional<Manifest.ChunkRef> base)
       throws IOException {
-    Optional<ChunkRecord> known = catalog.chunkInfo(id);
-    if (known.isPresent() && blobs.exists(BlobKind.CHUNK, id)) {
-      referenced.put(id, known.get().info());
+    Optional<ChunkInfo> record = lookUp(id);
+    if (record.isPresent() && blobs.exists(BlobKind.CHUNK, id)) {
+      referenced.put(id, record.get());
       return Optional.empty();
     }
     return Optional.of(ChunkEncoder.encodeBest(id, raw, type, deltaBase(id, raw, type, base)));
@@ -151,11 +155,11 @@ final class ChunkWriter {
         || base.get().id().equals(id)) {
       return Optional.empty();
     }
-    Optional<ChunkRecord> record = catalog.chunkInfo(base.get().id());
+    Optional<ChunkInfo> record = lookUp(base.get().id());
     if (record.isEmpty()) {
       return Optional.empty();
     }
-    Digest standalone = record.get().info().base().orElse(base.get().id());
+    Digest standalone = record.get().base().orElse(base.get().id());
     try {
       byte[] bytes = reader.standalone(standalone);
       return !sameLength || bytes.length == raw.length
@@ -165,6 +169,17 @@ final class ChunkWriter {
       // a base that cannot be read is only a missed saving; the chunk is stored standalone
       return Optional.empty();
     }
+  }
+
+  /**
+   * The live record of a chunk: from the records fetched with the base when it is there, else from
+   * the catalog. A fetched record may since have been condemned by a gc sweep, as one looked up a
+   * moment ago may; the commit's sweep fence refuses a version that uses a removed chunk either
+   * way.
+   */
+  private Optional<ChunkInfo> lookUp(Digest id) throws IOException {
+    ChunkInfo k = known.get(id);
+    return k != null ? Optional.of(k) : catalog.chunkInfo(id).map(ChunkRecord::info);
   }
 
   /** Waits for every queued chunk to be encoded and written; rethrows the first failure. */

@@ -58,8 +58,12 @@ public final class Engine implements Closeable {
   public Written write(
       Decomposition d, Map<String, String> tensorOfKey, Optional<Manifest.Layout> base)
       throws IOException {
-    ChunkWriter writer = new ChunkWriter(blobs, catalog, reader, pool, io, 8 * threads);
     BaseIndex index = base.map(BaseIndex::of).orElse(BaseIndex.EMPTY);
+    // the base's chunk records in a few queries, not one or two per chunk: unchanged chunks and
+    // delta bases are found there, which on a remote catalog saves a round trip per chunk
+    Map<Digest, ChunkInfo> known =
+        base.isPresent() ? catalog.liveChunkInfos(index.chunkIds()) : Map.of();
+    ChunkWriter writer = new ChunkWriter(blobs, catalog, known, reader, pool, io, 8 * threads);
     Manifest.Layout layout;
     try {
       layout = new Ingest(writer, tensorOfKey, index).layout(d);

@@ -506,10 +506,31 @@ public abstract class CatalogContract {
     assertThat(catalog.deltaChunks()).containsExactly(delta);
     assertThat(catalog.liveChunks(List.of(used.id(), old.id(), orphan, young.id())))
         .containsExactlyInAnyOrder(used.id(), young.id());
+    assertThat(catalog.liveChunkInfos(List.of(used.id(), old.id(), orphan, young.id())))
+        .containsOnlyKeys(used.id(), young.id())
+        .containsEntry(used.id(), catalog.chunkInfo(used.id()).orElseThrow().info());
     assertThat(catalog.referenceCounts(List.of(used.id(), old.id())))
         .isEqualTo(Map.of(used.id(), 1L));
     assertThat(catalog.referencedManifests()).containsExactly(digest("manifest:proj/exp/model:1"));
     assertThat(keep.number()).isEqualTo(1);
+  }
+
+  @Test
+  void chunkRecordsAreLookedUpInBatches() throws Exception {
+    // more ids than one statement takes, and some the catalog does not know
+    ChunkInfo[] chunks = new ChunkInfo[1200];
+    for (int i = 0; i < chunks.length; i++) {
+      chunks[i] = chunk("many" + i, 100 + i);
+    }
+    catalog.commit(version(MODEL, 7, chunks));
+    List<Digest> ids = new ArrayList<>();
+    for (ChunkInfo c : chunks) {
+      ids.add(c.id());
+    }
+    ids.add(digest("chunk:unknown"));
+    Map<Digest, ChunkInfo> found = catalog.liveChunkInfos(ids);
+    assertThat(found).hasSize(chunks.length).doesNotContainKey(digest("chunk:unknown"));
+    assertThat(found.get(chunks[1199].id())).isEqualTo(chunks[1199]);
   }
 
   @Test
@@ -542,6 +563,7 @@ public abstract class CatalogContract {
     clock.advance(Sweep.TOMBSTONE_RETENTION.plus(DAY));
     catalog.finishSweep(catalog.beginSweep(request(List.of(), List.of(), List.of())).generation());
     assertThat(catalog.liveChunks(List.of(a.id()))).isEmpty();
+    assertThat(catalog.liveChunkInfos(List.of(a.id()))).isEmpty();
     assertThatThrownBy(() -> catalog.commit(version(MODEL, 2, a).withFence(ancient)))
         .isInstanceOf(CatalogException.class)
         .hasMessageContaining("took longer than");

@@ -1048,6 +1048,28 @@ public abstract class JdbcCatalog implements Catalog {
   }
 
   @Override
+  public Map<Digest, ChunkInfo> liveChunkInfos(Collection<Digest> ids) throws CatalogException {
+    return inTransaction(
+        false,
+        "look up chunks",
+        c -> {
+          Map<Digest, ChunkInfo> out = new HashMap<>();
+          inBatches(
+              c,
+              "SELECT "
+                  + CHUNK_COLUMNS
+                  + " FROM chunks c WHERE c.swept_by IS NULL AND c.digest IN (",
+              ")",
+              ids,
+              rs -> {
+                ChunkInfo info = chunkInfoOf(rs);
+                out.put(info.id(), info);
+              });
+          return out;
+        });
+  }
+
+  @Override
   public List<ChunkRecord> unreferencedChunks() throws CatalogException {
     return inTransaction(
         false,
