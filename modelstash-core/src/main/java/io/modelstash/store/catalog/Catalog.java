@@ -117,7 +117,9 @@ public interface Catalog extends Closeable {
   Map<Digest, Long> referenceCounts(Collection<Digest> ids) throws CatalogException;
 
   /** Which of {@code ids} have a live record. */
-  Set<Digest> liveChunks(Collection<Digest> ids) throws CatalogException;
+  default Set<Digest> liveChunks(Collection<Digest> ids) throws CatalogException {
+    return liveChunkInfos(ids).keySet();
+  }
 
   /**
    * The live records of those of {@code ids} that have one, as {@link #chunkInfo} gives them, in a

@@ -1031,23 +1031,6 @@ public abstract class JdbcCatalog implements Catalog {
   }
 
   @Override
-  public Set<Digest> liveChunks(Collection<Digest> ids) throws CatalogException {
-    return inTransaction(
-        false,
-        "look up chunks",
-        c -> {
-          Set<Digest> out = new HashSet<>();
-          inBatches(
-              c,
-              "SELECT digest FROM chunks WHERE swept_by IS NULL AND digest IN (",
-              ")",
-              ids,
-              rs -> out.add(Digest.parse(rs.getString(1))));
-          return out;
-        });
-  }
-
-  @Override
   public Map<Digest, ChunkInfo> liveChunkInfos(Collection<Digest> ids) throws CatalogException {
     return inTransaction(
         false,
