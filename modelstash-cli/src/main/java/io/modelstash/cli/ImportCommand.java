@@ -154,7 +154,7 @@ final class ImportCommand extends StoreCommand {
           continue;
         }
         if (last == null && existing.isEmpty() && items.size() == 1 && !noBases) {
-          base = layout(i.file()).map(bases::get);
+          base = layout(i.file(), stash).map(bases::get);
         }
         if (dryRun) {
           out()
@@ -197,7 +197,7 @@ final class ImportCommand extends StoreCommand {
             lastId.or(() -> existing.stream().findFirst().map(VersionInfo::id));
         Ref ref =
             newest.map(id -> Ref.version(id.path(), id.number())).orElse(Ref.latest(e.getKey()));
-        Optional<String> key = layout(items.get(items.size() - 1).file());
+        Optional<String> key = layout(items.get(items.size() - 1).file(), stash);
         if (key.isPresent()) {
           bases.putIfAbsent(key.get(), ref);
         }
@@ -280,12 +280,13 @@ final class ImportCommand extends StoreCommand {
 
   /**
    * The names, dtypes and shapes of the file's tensors, in file order, if the weights-only reader
-   * accepts it and it has any.
+   * accepts it and it has any. A large gzip file is inflated into the store's own temporary folder,
+   * as a put does, not into the system's (often a small, memory-backed /tmp).
    */
-  private static Optional<String> layout(Path file) {
+  private static Optional<String> layout(Path file, ModelStash stash) {
     StringBuilder key = new StringBuilder();
     try (ByteSource src = io.modelstash.cli.Files.openChecked(file);
-        Checkpoint c = Checkpoints.read(src)) {
+        Checkpoint c = Checkpoints.read(src, stash.directory().resolve("tmp"))) {
       for (Tensor t : c.tensors()) {
         key.append(t.name())
             .append('|')
