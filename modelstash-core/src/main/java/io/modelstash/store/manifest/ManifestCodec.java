@@ -1,10 +1,6 @@
 package io.modelstash.store.manifest;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.luben.zstd.RecyclingBufferPool;
@@ -18,7 +14,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -56,13 +51,10 @@ public final class ManifestCodec {
   private static final int LENGTH_BYTES = 4;
   private static final int INITIAL_BUFFER = 64 << 10;
 
-  private static final ObjectMapper JSON =
-      JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
-
   private ManifestCodec() {}
 
   public static byte[] encode(Manifest m) {
-    ObjectNode root = JSON.createObjectNode();
+    ObjectNode root = JsonTrees.object();
     root.put("path", m.path().toString());
     root.put("put_id", m.putId());
     root.put("created_at", m.createdAt().toString());
@@ -88,12 +80,7 @@ public final class ManifestCodec {
       t.storage().ifPresent(v -> o.set("storage", storage(v)));
     }
     root.set("layout", layout(m.layout()));
-    byte[] json;
-    try {
-      json = JSON.writeValueAsBytes(root);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("Cannot encode manifest", e);
-    }
+    byte[] json = JsonTrees.write(root);
     if (json.length > MAX_JSON) {
       throw new IllegalArgumentException(
           "Cannot store the manifest of "
@@ -115,7 +102,7 @@ public final class ManifestCodec {
   }
 
   private static ObjectNode storage(Manifest.StorageView v) {
-    ObjectNode o = JSON.createObjectNode();
+    ObjectNode o = JsonTrees.object();
     o.put("key", v.key()).put("nbytes", v.nbytes()).put("offset", v.offset());
     ArrayNode stride = o.putArray("stride");
     for (long s : v.stride()) {
@@ -160,7 +147,7 @@ public final class ManifestCodec {
   }
 
   private static ObjectNode layout(Manifest.Layout l) {
-    ObjectNode o = JSON.createObjectNode();
+    ObjectNode o = JsonTrees.object();
     o.put("format", l.format());
     ArrayNode segs = o.putArray("segments");
     for (Manifest.Segment s : l.segments()) {
@@ -187,7 +174,7 @@ public final class ManifestCodec {
   }
 
   private static ArrayNode chunks(List<Manifest.ChunkRef> refs) {
-    ArrayNode a = JSON.createArrayNode();
+    ArrayNode a = JsonTrees.object().arrayNode();
     for (Manifest.ChunkRef c : refs) {
       a.addArray().add(c.id().hex()).add(c.length());
     }
@@ -227,7 +214,7 @@ public final class ManifestCodec {
           what + " is corrupt: unknown manifest format " + body.version());
     }
     try {
-      JsonNode root = JSON.readTree(new String(json, StandardCharsets.UTF_8));
+      JsonNode root = JsonTrees.read(json);
       JsonNode file = root.required("file");
       Map<String, String> params = new LinkedHashMap<>();
       for (Map.Entry<String, JsonNode> e : root.required("params").properties()) {
@@ -264,7 +251,7 @@ public final class ManifestCodec {
           metrics,
           tensors,
           layout(root.required("layout")));
-    } catch (JsonProcessingException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       throw new CorruptObjectException(what + " is corrupt: " + e.getMessage());
     }
   }

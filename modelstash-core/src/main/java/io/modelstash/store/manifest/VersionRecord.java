@@ -1,16 +1,12 @@
 package io.modelstash.store.manifest;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.modelstash.store.blob.CorruptObjectException;
 import io.modelstash.store.name.Digest;
 import io.modelstash.store.name.ModelPath;
 import io.modelstash.store.name.VersionId;
-import java.nio.charset.StandardCharsets;
+import java.io.IOException;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -46,8 +42,6 @@ public record VersionRecord(Event event, VersionId version, Digest manifest, Ins
   public static final int FORMAT = 1;
 
   private static final int MAX_JSON = 64 << 10;
-  private static final ObjectMapper JSON =
-      JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
   /** Checks for nulls. */
   public VersionRecord {
@@ -59,18 +53,13 @@ public record VersionRecord(Event event, VersionId version, Digest manifest, Ins
 
   /** The encoded record. */
   public byte[] encode() {
-    ObjectNode root = JSON.createObjectNode();
+    ObjectNode root = JsonTrees.object();
     root.put("event", event == Event.COMMITTED ? "committed" : "removed");
     root.put("path", version.path().toString());
     root.put("number", version.number());
     root.put("manifest", manifest.hex());
     root.put("at", at.toString());
-    byte[] json;
-    try {
-      json = JSON.writeValueAsBytes(root);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("Cannot encode version record", e);
-    }
+    byte[] json = JsonTrees.write(root);
     return JsonEnvelope.wrap(MAGIC, FORMAT, json);
   }
 
@@ -88,7 +77,7 @@ public record VersionRecord(Event event, VersionId version, Digest manifest, Ins
     String what = "Version record " + name.hex();
     byte[] json = JsonEnvelope.unwrap(data, MAGIC, FORMAT, MAX_JSON, what, "record format");
     try {
-      JsonNode root = JSON.readTree(new String(json, StandardCharsets.UTF_8));
+      JsonNode root = JsonTrees.read(json);
       String event = root.required("event").asText();
       Event e;
       if (event.equals("committed")) {
@@ -104,7 +93,7 @@ public record VersionRecord(Event event, VersionId version, Digest manifest, Ins
               ModelPath.parse(root.required("path").asText()), root.required("number").asLong()),
           Digest.parse(root.required("manifest").asText()),
           Instant.parse(root.required("at").asText()));
-    } catch (JsonProcessingException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       throw new CorruptObjectException(what + " is corrupt: " + e.getMessage());
     }
   }
