@@ -606,7 +606,7 @@ public final class ModelStash implements Closeable {
           long coded = 0;
           double bits = 0;
           for (io.modelstash.store.chunk.Entropy.Stream st :
-              io.modelstash.store.chunk.Entropy.streams(object, c.id(), this::standaloneChunk)) {
+              io.modelstash.store.chunk.Entropy.streams(object, c.id(), engine::standaloneChunk)) {
             coded += st.storedLength();
             bits += st.bits();
           }
@@ -625,23 +625,6 @@ public final class ModelStash implements Closeable {
       out.add(new CodecUsage(e.getKey(), n[0], n[1], n[2], n[3], entropy.get(e.getKey())[0]));
     }
     return out;
-  }
-
-  /** The raw bytes of a stored chunk the catalog knows, by name alone (a delta's base). */
-  private byte[] standaloneChunk(Digest id) throws IOException {
-    long rawSize =
-        catalog
-            .chunkInfo(id)
-            .orElseThrow(
-                () ->
-                    new IOException(
-                        "Chunk "
-                            + id
-                            + " is a delta base the catalog has no record of (run 'modelstash"
-                            + " verify')"))
-            .info()
-            .rawSize();
-    return engine.readChunk(new Manifest.ChunkRef(id, (int) rawSize));
   }
 
   /** The chunks of a version, in file order (opaque chunks of each level first). */

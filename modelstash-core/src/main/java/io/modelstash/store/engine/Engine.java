@@ -61,8 +61,7 @@ public final class Engine implements Closeable {
     BaseIndex index = base.map(BaseIndex::of).orElse(BaseIndex.EMPTY);
     // the base's chunk records in a few queries, not one or two per chunk: unchanged chunks and
     // delta bases are found there, which on a remote catalog saves a round trip per chunk
-    Map<Digest, ChunkInfo> known =
-        base.isPresent() ? catalog.liveChunkInfos(index.chunkIds()) : Map.of();
+    Map<Digest, ChunkInfo> known = catalog.liveChunkInfos(index.chunkIds());
     ChunkWriter writer = new ChunkWriter(blobs, catalog, known, reader, pool, io, 8 * threads);
     Manifest.Layout layout;
     try {
@@ -101,6 +100,14 @@ public final class Engine implements Closeable {
    */
   public byte[] readChunk(Manifest.ChunkRef ref) throws IOException {
     return reader.read(ref);
+  }
+
+  /**
+   * The raw bytes of a standalone chunk by name alone, SHA-256 checked: a delta's base, which may
+   * come from the engine's cache of decoded bases.
+   */
+  public byte[] standaloneChunk(Digest id) throws IOException {
+    return reader.standalone(id);
   }
 
   /**
