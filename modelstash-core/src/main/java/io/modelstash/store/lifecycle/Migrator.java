@@ -6,7 +6,6 @@ import io.modelstash.store.blob.BlobStore;
 import io.modelstash.store.blob.MissingBlobException;
 import io.modelstash.store.catalog.Catalog;
 import io.modelstash.store.catalog.ChunkInfo;
-import io.modelstash.store.catalog.ChunkRecord;
 import io.modelstash.store.catalog.NewVersion;
 import io.modelstash.store.catalog.PathSummary;
 import io.modelstash.store.catalog.SweepFence;
@@ -190,21 +189,20 @@ public final class Migrator {
     for (ChunkInfo c : chunks.values()) {
       c.base().filter(b -> !chunks.containsKey(b)).ifPresent(bases::add);
     }
-    Set<Digest> liveBases = bases.isEmpty() ? Set.of() : toCatalog.liveChunks(bases);
+    bases.removeAll(toCatalog.liveChunks(bases));
+    Map<Digest, ChunkInfo> records = fromCatalog.liveChunkInfos(bases);
     for (Digest b : bases) {
-      if (!liveBases.contains(b)) {
-        Optional<ChunkRecord> record = fromCatalog.chunkInfo(b);
-        if (record.isEmpty()) {
-          throw new StoreException(
-              StoreException.Kind.CORRUPT,
-              "Cannot migrate "
-                  + v.id()
-                  + ": its delta base chunk "
-                  + b
-                  + " is missing from the source catalog (run 'modelstash verify')");
-        }
-        chunks.put(b, record.get().info());
+      ChunkInfo record = records.get(b);
+      if (record == null) {
+        throw new StoreException(
+            StoreException.Kind.CORRUPT,
+            "Cannot migrate "
+                + v.id()
+                + ": its delta base chunk "
+                + b
+                + " is missing from the source catalog (run 'modelstash verify')");
       }
+      chunks.put(b, record);
     }
     List<Future<Void>> copies = new ArrayList<>();
     for (Digest id : chunks.keySet()) {

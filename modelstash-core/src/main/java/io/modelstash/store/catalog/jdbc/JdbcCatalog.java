@@ -1015,6 +1015,9 @@ public abstract class JdbcCatalog implements Catalog {
 
   @Override
   public Map<Digest, Long> referenceCounts(Collection<Digest> ids) throws CatalogException {
+    if (ids.isEmpty()) {
+      return Map.of();
+    }
     return inTransaction(
         false,
         "count chunk references",
@@ -1032,6 +1035,9 @@ public abstract class JdbcCatalog implements Catalog {
 
   @Override
   public Map<Digest, ChunkInfo> liveChunkInfos(Collection<Digest> ids) throws CatalogException {
+    if (ids.isEmpty()) {
+      return Map.of();
+    }
     return inTransaction(
         false,
         "look up chunks",
