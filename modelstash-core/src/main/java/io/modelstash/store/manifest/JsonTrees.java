@@ -32,6 +32,11 @@ final class JsonTrees {
     return NODES.objectNode();
   }
 
+  /** A new, empty array node. */
+  static ArrayNode array() {
+    return NODES.arrayNode();
+  }
+
   /**
    * The tree of one JSON value that fills {@code json}.
    *

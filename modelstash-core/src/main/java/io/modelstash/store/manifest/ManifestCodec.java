@@ -174,7 +174,7 @@ public final class ManifestCodec {
   }
 
   private static ArrayNode chunks(List<Manifest.ChunkRef> refs) {
-    ArrayNode a = JsonTrees.object().arrayNode();
+    ArrayNode a = JsonTrees.array();
     for (Manifest.ChunkRef c : refs) {
       a.addArray().add(c.id().hex()).add(c.length());
     }
