@@ -107,12 +107,13 @@ public final class ChunkEncoder {
    * Encodes {@code raw} as a delta against {@code base} with {@code codec}, or stores it unencoded
    * (with no base) when the delta and the base digest it needs are not smaller than {@code raw}.
    *
-   * @throws IllegalArgumentException if {@code raw} is too long, the base has another length and
-   *     the codec needs the same, or the base is not {@linkplain Base#standalone() standalone}
+   * @throws IllegalArgumentException if {@code raw} is too long, the codec does not accept a base
+   *     of that length, or the base is not {@linkplain Base#standalone() standalone}
    */
   public static EncodedChunk encodeDelta(byte[] raw, DeltaCodec codec, Base base) {
     checkLength(raw);
-    checkBase(raw, base, codec.sameLengthBase());
+    // each codec checks the base's length itself: the grouped deltas need the same, patch not
+    checkBase(raw, base, false);
     byte[] payload = codec.encode(raw, base.raw);
     Digest id = Digest.of(raw);
     if (payload.length + Digest.BYTES >= raw.length) {

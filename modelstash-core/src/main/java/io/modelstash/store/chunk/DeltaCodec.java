@@ -10,10 +10,11 @@ import io.modelstash.store.blob.CorruptObjectException;
  *
  * <p>Every implementation guarantees what {@link ChunkCodec} guarantees, with the base as an extra
  * input: {@code decode(encode(raw, base), base, raw.length)} equals {@code raw} for every {@code
- * raw} and every {@code base} it accepts (of the same length, unless {@link #sameLengthBase} is
- * false); {@code decode} never returns an array of another length and throws {@link
- * CorruptObjectException} on malformed input or a base it does not accept; neither method modifies
- * its inputs; both are stateless and thread-safe. Ids share one space with {@link ChunkCodec} ids.
+ * raw} and every {@code base} it accepts (the grouped deltas pair units one for one and take a base
+ * of the same length only; {@link PatchCodec} takes any); {@code decode} never returns an array of
+ * another length and throws {@link CorruptObjectException} on malformed input or a base it does not
+ * accept; neither method modifies its inputs; both are stateless and thread-safe. Ids share one
+ * space with {@link ChunkCodec} ids.
  */
 public interface DeltaCodec {
 
@@ -24,17 +25,9 @@ public interface DeltaCodec {
   String name();
 
   /**
-   * Whether a base must have exactly the length of the chunk (the grouped deltas pair units one for
-   * one); a codec that returns false takes a base of any length.
-   */
-  default boolean sameLengthBase() {
-    return true;
-  }
-
-  /**
    * Encodes {@code raw} against {@code base}.
    *
-   * @throws IllegalArgumentException if the lengths differ and {@link #sameLengthBase} is true
+   * @throws IllegalArgumentException if the codec does not accept a base of that length
    */
   byte[] encode(byte[] raw, byte[] base);
 

@@ -2,7 +2,6 @@ package io.modelstash.store.chunk;
 
 import com.github.luben.zstd.ZstdCompressCtx;
 import com.github.luben.zstd.ZstdDecompressCtx;
-import com.github.luben.zstd.ZstdException;
 import io.modelstash.store.blob.CorruptObjectException;
 
 /**
@@ -23,12 +22,8 @@ public final class PatchCodec implements DeltaCodec {
 
   private static final int DICT_MAGIC = 0xec30a437;
 
-  private final int level;
-
-  /** A codec at zstd's {@link ZstdCodec#DEFAULT_LEVEL}. */
-  public PatchCodec() {
-    this.level = ZstdCodec.DEFAULT_LEVEL;
-  }
+  /** Compression level: zstd's {@link ZstdCodec#DEFAULT_LEVEL}; any level decodes. */
+  private static final int LEVEL = ZstdCodec.DEFAULT_LEVEL;
 
   @Override
   public int id() {
@@ -38,11 +33,6 @@ public final class PatchCodec implements DeltaCodec {
   @Override
   public String name() {
     return "patch";
-  }
-
-  @Override
-  public boolean sameLengthBase() {
-    return false;
   }
 
   /**
@@ -67,7 +57,7 @@ public final class PatchCodec implements DeltaCodec {
           "Cannot patch-encode against a base that starts with zstd's dictionary magic number");
     }
     try (ZstdCompressCtx ctx = new ZstdCompressCtx()) {
-      ctx.setLevel(level);
+      ctx.setLevel(LEVEL);
       ctx.setContentSize(true);
       ctx.setDictID(false);
       if (base.length > 0) {
@@ -91,10 +81,9 @@ public final class PatchCodec implements DeltaCodec {
         ctx.loadDict(base);
       }
       n = ctx.decompressByteArray(out, 0, rawLength, payload, 0, payload.length);
-    } catch (ZstdException e) {
-      throw new CorruptObjectException("patch payload is invalid: " + e.getMessage(), e);
     } catch (RuntimeException e) {
-      throw new CorruptObjectException("patch payload is invalid: " + e, e);
+      // zstd-jni reports a bad frame as ZstdException, a RuntimeException
+      throw new CorruptObjectException("patch payload is invalid: " + e.getMessage(), e);
     }
     if (n != rawLength) {
       throw new CorruptObjectException(
@@ -105,6 +94,6 @@ public final class PatchCodec implements DeltaCodec {
 
   @Override
   public String toString() {
-    return "patch(zstd level " + level + ")";
+    return "patch(zstd level " + LEVEL + ")";
   }
 }
