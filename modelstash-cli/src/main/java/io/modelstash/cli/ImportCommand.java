@@ -12,6 +12,7 @@ import io.modelstash.store.name.Digest;
 import io.modelstash.store.name.ModelPath;
 import io.modelstash.store.name.Ref;
 import io.modelstash.store.name.VersionId;
+import io.modelstash.store.query.StoredTensor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -145,23 +146,22 @@ final class ImportCommand extends StoreCommand {
       List<Item> items = e.getValue();
       items.sort(ORDER);
       List<VersionInfo> existing = existing(stash, e.getKey());
-      Optional<Ref> base = Optional.empty();
-      Item last = null;
+      // a new path that gets a single file, such as a fine-tune's model, may start from a base
+      Optional<String> single =
+          !noBases && existing.isEmpty() && items.size() == 1
+              ? layout(items.get(0).file(), stash)
+              : Optional.empty();
+      Optional<Ref> base = single.map(bases::get);
       Optional<VersionId> lastId = Optional.empty();
       for (Item i : items) {
         if (alreadyImported(existing, i)) {
           skipped++;
           continue;
         }
-        if (last == null && existing.isEmpty() && items.size() == 1 && !noBases) {
-          base = layout(i.file(), stash).map(bases::get);
-        }
         if (dryRun) {
           out()
               .println(
                   i.relative() + " -> " + i.path() + base.map(b -> " (base " + b + ")").orElse(""));
-          base = Optional.empty();
-          last = i;
           imported++;
           continue;
         }
@@ -184,23 +184,25 @@ final class ImportCommand extends StoreCommand {
         out()
             .println(
                 i.relative() + " -> " + r.id() + base.map(b -> " (base " + b + ")").orElse(""));
-        base = Optional.empty();
-        last = i;
         lastId = Optional.of(r.id());
         imported++;
       }
-      // the path's newest file can be the base of later paths, also when an earlier import stored
-      // it
-      if (!noBases && (last != null || !existing.isEmpty())) {
-        // the version put last, else the newest one stored (log lists it first); a dry run put none
+      // the path's newest version can be the base of later paths, also one an earlier import
+      // stored: the version put last, else the newest stored (log lists it first)
+      if (!noBases) {
         Optional<VersionId> newest =
             lastId.or(() -> existing.stream().findFirst().map(VersionInfo::id));
-        Ref ref =
-            newest.map(id -> Ref.version(id.path(), id.number())).orElse(Ref.latest(e.getKey()));
-        Optional<String> key = layout(items.get(items.size() - 1).file(), stash);
-        if (key.isPresent()) {
-          bases.putIfAbsent(key.get(), ref);
+        Optional<String> key;
+        Ref ref;
+        if (newest.isPresent()) {
+          ref = Ref.version(newest.get().path(), newest.get().number());
+          key = single.isPresent() ? single : storedLayout(stash, ref);
+        } else {
+          // a dry run stored nothing: the newest file stands for the version it would be
+          ref = Ref.latest(e.getKey());
+          key = single.isPresent() ? single : layout(items.get(items.size() - 1).file(), stash);
         }
+        key.ifPresent(k -> bases.putIfAbsent(k, ref));
       }
     }
     err()
@@ -288,17 +290,29 @@ final class ImportCommand extends StoreCommand {
     try (ByteSource src = io.modelstash.cli.Files.openChecked(file);
         Checkpoint c = Checkpoints.read(src, stash.directory().resolve("tmp"))) {
       for (Tensor t : c.tensors()) {
-        key.append(t.name())
-            .append('|')
-            .append(t.dtype().torchName())
-            .append('|')
-            .append(Arrays.toString(t.shape()))
-            .append('\n');
+        addToLayout(key, t.name(), t.dtype().torchName(), t.shape());
       }
     } catch (IOException | RuntimeException e) {
       return Optional.empty(); // a file the reader refuses is imported without a base
     }
     return key.length() == 0 ? Optional.empty() : Optional.of(key.toString());
+  }
+
+  /**
+   * {@link #layout} of a stored version, from the tensor table of its manifest (written in file
+   * order when the file was put) rather than by reading the file again.
+   */
+  private static Optional<String> storedLayout(ModelStash stash, Ref ref) throws IOException {
+    StringBuilder key = new StringBuilder();
+    for (StoredTensor t : stash.tensors(ref)) {
+      addToLayout(key, t.name(), t.dtypeName(), t.shape());
+    }
+    return key.length() == 0 ? Optional.empty() : Optional.of(key.toString());
+  }
+
+  private static void addToLayout(StringBuilder key, String name, String dtype, long[] shape) {
+    key.append(name).append('|').append(dtype).append('|').append(Arrays.toString(shape));
+    key.append('\n');
   }
 
   private static List<VersionInfo> existing(ModelStash stash, ModelPath path) throws IOException {
