@@ -10,10 +10,12 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.lang.reflect.Field;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -59,8 +61,18 @@ public final class Main {
           CommandLine.HelpCommand.class);
 
   /** Options of this command that take a value, which the subcommand's name cannot be. */
-  private static final Set<String> VALUED =
-      Set.of("--store", "--catalog", "--blobs", "--s3-endpoint", "--config");
+  private static final Set<String> VALUED = valuedOptions();
+
+  private static Set<String> valuedOptions() {
+    Set<String> out = new HashSet<>();
+    for (Field f : Main.class.getDeclaredFields()) {
+      Option o = f.getAnnotation(Option.class);
+      if (o != null && f.getType() != boolean.class) {
+        out.addAll(List.of(o.names()));
+      }
+    }
+    return out;
+  }
 
   @Option(
       names = "--store",
@@ -159,11 +171,6 @@ public final class Main {
     cli.setOut(out);
     cli.setErr(err);
     return cli.execute(args);
-  }
-
-  /** The command line with every subcommand. */
-  static CommandLine commandLine() {
-    return commandLine(Optional.empty());
   }
 
   /** The command line for {@code args}: with only the subcommand they name, if they name one. */
