@@ -543,13 +543,11 @@ public final class S3BlobStore implements BlobStore {
     ResponseInputStream<GetObjectResponse> first;
     try {
       first = get(kind, id, offset, length < 0 ? -1 : offset + length);
-    } catch (AwsServiceException e) {
-      if (e.statusCode() == 416) {
+    } catch (SdkException e) {
+      if (e instanceof AwsServiceException ase && ase.statusCode() == 416) {
         // The range starts at or past the end: say so with the real size.
         BlobStore.checkRange(kind, id, offset, length, size(kind, id));
       }
-      throw readFailure(kind, id, e);
-    } catch (SdkException e) {
       throw readFailure(kind, id, e);
     }
     GetObjectResponse response = first.response();
