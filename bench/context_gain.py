@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from scipy.special import gammaln
 
-from float_streams import rotated, tensors
+from float_streams import rotated, tensors, zigzag
 
 CHUNK = 262144
 LN2 = np.log(2)
@@ -44,8 +44,6 @@ def entropy(a):
     return -(p * np.log2(p)).sum() * len(a)
 
 
-
-
 def bucket(b):
     return np.minimum(b, 15)
 
@@ -64,9 +62,7 @@ def main():
         xs, ys = rotated(t), rotated(base[name])
         for at in range(0, len(xs), CHUNK):
             x, y = xs[at:at + CHUNK], ys[at:at + CHUNK]
-            d = x.astype(np.int64) - y.astype(np.int64)
-            d = ((d + 2**31) % 2**32) - 2**31
-            z = (((d << 1) ^ (d >> 63)) & 0xFFFFFFFF).astype(np.uint64)
+            z = zigzag(x.astype(np.int64) - y.astype(np.int64))
             exp = ((y >> 24) & 0xFF).astype(np.int64)
             none = np.zeros(len(x), dtype=np.int64)
             elements += len(x)

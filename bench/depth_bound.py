@@ -28,7 +28,7 @@ import sys
 import numpy as np
 import torch
 
-from float_streams import rotated, tensors
+from float_streams import rotated, tensors, zigzag
 
 CHUNK = 262144  # float32 elements per 1 MiB chunk
 
@@ -42,13 +42,6 @@ def entropy_bytes(stream):
 
 def streams_cost(units):
     return sum(entropy_bytes((units >> (8 * s)) & 0xFF) for s in range(4))
-
-
-
-def zigzag(d):
-    d = ((d + 2**31) % 2**32) - 2**31
-    return (((d << 1) ^ (d >> 63)) & 0xFFFFFFFF).astype(np.uint64)
-
 
 
 def main():

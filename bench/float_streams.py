@@ -17,6 +17,12 @@ def tensors(obj, prefix=""):
         yield prefix, obj
 
 
+def zigzag(d):
+    """Signed 32-bit differences of rotated units, zigzag-coded as the subtract delta stores them."""
+    d = ((d + 2**31) % 2**32) - 2**31
+    return (((d << 1) ^ (d >> 63)) & 0xFFFFFFFF).astype(np.uint64)
+
+
 def rotated(t):
     """The tensor's bit patterns rotated left by one (sign bit at the bottom), as uint64."""
     u = t.numpy().ravel().view(np.uint32).astype(np.uint64)

@@ -392,6 +392,10 @@ class ModelStashFolder(ModelStash):
         sync()
         return {v["file"]: os.path.join(target, v["file"]) for v in versions}
 
+    def extra(self):
+        # codec statistics and per-command timings are read from the per-version row only
+        return {}
+
 
 SYSTEMS = [RawCopy, Gzip, Zstd, Restic, ResticFolder, Borg, BorgFolder, ModelStash,
            ModelStashFolder]
@@ -550,7 +554,7 @@ def main():
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "mode": gen["mode"], "generation": gen, "machine": machine(work),
         "tools": tool_versions(ctx), "modelstash_git": git_info(repo),
-        "modelstash_cmd": "bin/modelstash" + (" (MODELSTASH_JAVA_OPTS=%s)" % os.environ[
+        "modelstash_cmd": os.path.relpath(launcher, repo) + (" (MODELSTASH_JAVA_OPTS=%s)" % os.environ[
             "MODELSTASH_JAVA_OPTS"] if os.environ.get("MODELSTASH_JAVA_OPTS") else ""),
         "modelstash_has_base": ctx["modelstash_has_base"],
         "restore_cold": ctx["drop_caches"],
