@@ -319,6 +319,8 @@ class ModelStash(System):
     def init(self):
         self.store = os.path.join(self.work, "modelstash-store")
         self.refs = []
+        # every scenario starts without a daemon: its first command pays for starting one
+        stop_daemons(self.ctx)
 
     def ingest(self, versions):
         self.put_seconds = []
@@ -447,6 +449,12 @@ def measure_system(cls, ctx, scen_dir, work, versions, originals, raw_bytes):
     return rec
 
 
+def stop_daemons(ctx):
+    """Stops modelstash's daemons (see README); harmless when they are off or none runs."""
+    if ctx["modelstash_daemon"]:
+        run(ctx["modelstash_cmd"] + ["daemon", "stop"], capture=True)
+
+
 def tool_versions(ctx):
     def first_line(cmd):
         try:
@@ -465,12 +473,12 @@ def tool_versions(ctx):
     }
 
 
-def startup_seconds(cmd, n=3):
+def startup_seconds(cmd, n=3, env=None):
     """Median wall time of a command that does nothing but start (per-command fixed cost)."""
     times = []
     for _ in range(n):
         t = time.perf_counter()
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         times.append(time.perf_counter() - t)
     return round(sorted(times)[n // 2], 3)
 
@@ -529,7 +537,8 @@ def main():
 
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     launcher = os.path.abspath(args.launcher or os.path.join(repo, "bin", "modelstash"))
-    ctx = {"modelstash_cmd": [launcher], "keep": args.keep}
+    ctx = {"modelstash_cmd": [launcher], "keep": args.keep,
+           "modelstash_daemon": os.environ.get("MODELSTASH_DAEMON", "1") != "0"}
     help_put = run(ctx["modelstash_cmd"] + ["help", "put"], capture=True)
     ctx["modelstash_has_base"] = "--base" in help_put
     with open(os.path.join(args.scenarios, "scenarios.json")) as fh:
@@ -558,7 +567,11 @@ def main():
             "MODELSTASH_JAVA_OPTS"] if os.environ.get("MODELSTASH_JAVA_OPTS") else ""),
         "modelstash_has_base": ctx["modelstash_has_base"],
         "restore_cold": ctx["drop_caches"],
+        "modelstash_daemon": ctx["modelstash_daemon"],
         "startup_s": {"modelstash": startup_seconds(ctx["modelstash_cmd"] + ["--version"]),
+                      "modelstash_own_jvm": startup_seconds(
+                          ctx["modelstash_cmd"] + ["--version"], env=dict(os.environ,
+                                                                          MODELSTASH_DAEMON="0")),
                       "restic": startup_seconds(["restic", "version"]),
                       "borg": startup_seconds(["borg", "--version"])},
         "scenarios": [],
@@ -596,6 +609,7 @@ def main():
     with open(args.results, "w") as fh:
         json.dump(results, fh, indent=1)
     log("results written to %s" % args.results)
+    stop_daemons(ctx)  # nothing of the run stays behind
     if failures:
         log("%d measurement(s) FAILED or were not byte-identical" % failures)
         sys.exit(3)

@@ -106,15 +106,27 @@ def modelstash_notes(res):
             f3(total.get("stored_bytes", 0) / raw) if total else "–",
             f3(ms["store_dir_bytes"] / raw)))
     if start:
+        if res.get("modelstash_daemon"):
+            own = start.get("modelstash_own_jvm")
+            how = ("through a running daemon%s" % (
+                "; %.2f s in a JVM of its own, `MODELSTASH_DAEMON=0`" % own if own else ""))
+        else:
+            how = "JVM and command-line start; daemon off"
         text = ("Fixed cost of a command that does nothing (median of 3): `modelstash --version` "
-                "%.2f s (JVM and command-line start), `restic version` %.2f s, `borg --version` "
-                "%.2f s"
-                % (start.get("modelstash", 0), start.get("restic", 0), start.get("borg", 0)))
+                "%.2f s (%s), `restic version` %.2f s, `borg --version` %.2f s"
+                % (start.get("modelstash", 0), how, start.get("restic", 0),
+                   start.get("borg", 0)))
         if ls_all:
             text += ("; `modelstash ls` on a scenario's store (opens the catalog): median %.2f s"
                      % statistics.median(ls_all))
         lines.append(text + ". The per-version protocol pays such costs once per file; restic "
                      "also derives its repository key (scrypt) on every command.")
+        if res.get("modelstash_daemon"):
+            lines.append("")
+            lines.append("modelstash ran its commands in its daemon (see the README). Every "
+                         "scenario starts with none running, so its first `put` also starts the "
+                         "daemon's JVM and runs on code the JIT has not compiled yet: that is "
+                         "the `put` max below. Later commands find it warm.")
     fp, fg = fit(puts_all), fit(gets_all)
     if fp and fg:
         lines.append("")

@@ -52,12 +52,12 @@ final class CatTensorCommand extends StoreCommand {
     StoredTensor t = stash.tensor(ref(ref), name.equals("(root)") ? "" : name);
     boolean asFloat32 = as != null;
     if (output.equals("-")) {
-      OutputStream os = new BufferedOutputStream(System.out, 1 << 20);
+      OutputStream os = new BufferedOutputStream(main.io.stdout(), 1 << 20);
       Npy.write(t, os, asFloat32);
       os.flush();
       return ExitCode.OK;
     }
-    Path out = Path.of(output).toAbsolutePath();
+    Path out = main.io.path(output).toAbsolutePath();
     if (Files.exists(out) && !force) {
       throw new UserException(
           ExitCode.IO, "Cannot write " + out + ": it exists (use --force to replace it)");

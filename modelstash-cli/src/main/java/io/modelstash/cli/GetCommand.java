@@ -37,12 +37,12 @@ final class GetCommand extends StoreCommand {
   int run(ModelStash stash) throws IOException {
     Ref r = ref(ref);
     if (output.equals("-")) {
-      OutputStream os = new BufferedOutputStream(System.out, 1 << 20);
+      OutputStream os = new BufferedOutputStream(main.io.stdout(), 1 << 20);
       stash.get(r, os);
       os.flush();
       return ExitCode.OK;
     }
-    Path out = Path.of(output);
+    Path out = main.io.path(output);
     VersionInfo v = stash.resolve(r);
     if (Files.isDirectory(out)) {
       out = out.resolve(v.originalFileName().orElse(v.id().path().name() + ".pt"));
@@ -55,10 +55,10 @@ final class GetCommand extends StoreCommand {
     if (!Files.isDirectory(parent)) {
       throw new UserException(ExitCode.IO, "Cannot write " + out + ": no directory " + parent);
     }
-    try (Progress progress = Progress.bytes("get", v.size())) {
+    try (Progress progress = Progress.bytes(main.io, "get", v.size())) {
       stash.get(Ref.version(v.id().path(), v.id().number()), out, progress);
     }
-    if (System.console() != null) {
+    if (main.io.interactive()) {
       err().println("wrote " + out + " (" + v.id() + ", " + Table.bytes(v.size()) + ", sha256 ok)");
     }
     return ExitCode.OK;

@@ -1,5 +1,7 @@
 package io.modelstash.cli;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import io.modelstash.format.FormatException;
 import io.modelstash.store.ModelStash;
 import io.modelstash.store.StoreException;
@@ -8,6 +10,7 @@ import io.modelstash.store.catalog.CatalogException;
 import io.modelstash.store.name.InvalidNameException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.lang.reflect.Field;
@@ -126,6 +129,9 @@ public final class Main {
       description = "Show stack traces for errors.")
   boolean verbose;
 
+  /** The directory, streams and terminal of the process this run works for. */
+  Invocation io = Invocation.direct();
+
   /** Where this invocation's store is, from options, environment and config file. */
   StoreLocation location() {
     return StoreLocation.resolve(
@@ -135,7 +141,8 @@ public final class Main {
         s3Endpoint,
         config,
         System.getenv(),
-        Path.of(System.getProperty("user.home")));
+        Path.of(System.getProperty("user.home")),
+        io.cwd());
   }
 
   /** The store directory this invocation uses; only a local store has one. */
@@ -173,9 +180,27 @@ public final class Main {
     return cli.execute(args);
   }
 
+  /**
+   * Runs the command line for another process: paths resolve against its directory, and output,
+   * errors, progress and {@code -} go to its streams.
+   */
+  static int run(Invocation io, String... args) {
+    CommandLine cli = commandLine(io, subcommand(args));
+    PrintWriter out = new PrintWriter(new OutputStreamWriter(io.stdout(), UTF_8));
+    PrintWriter err = new PrintWriter(new OutputStreamWriter(io.stderr(), UTF_8), true);
+    cli.setOut(out);
+    cli.setErr(err);
+    try {
+      return cli.execute(args);
+    } finally {
+      out.flush();
+      err.flush();
+    }
+  }
+
   /** The command line for {@code args}: with only the subcommand they name, if they name one. */
   static CommandLine commandLine(String... args) {
-    return commandLine(subcommand(args));
+    return commandLine(Invocation.direct(), subcommand(args));
   }
 
   /**
@@ -208,14 +233,16 @@ public final class Main {
     return command.getAnnotation(Command.class).name();
   }
 
-  private static CommandLine commandLine(Optional<String> only) {
+  private static CommandLine commandLine(Invocation io, Optional<String> only) {
     Main main = new Main();
+    main.io = io;
     CommandLine cli = new CommandLine(main);
     for (Class<?> c : COMMANDS) {
       if (only.isEmpty() || only.get().equals(name(c))) {
         cli.addSubcommand(c);
       }
     }
+    cli.registerConverter(Path.class, io::path); // after the subcommands, so they get it too
     cli.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> report(ex, commandLine, main.verbose));
     cli.setParameterExceptionHandler(

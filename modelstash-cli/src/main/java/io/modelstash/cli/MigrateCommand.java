@@ -130,7 +130,9 @@ final class MigrateCommand implements Callable<Integer> {
   private StoreLocation targetLocation(StoreLocation from) {
     if (target.to != null) {
       Path to = target.to;
-      return Files.isRegularFile(to) ? StoreLocation.fromConfig(to) : StoreLocation.local(to);
+      return Files.isRegularFile(to)
+          ? StoreLocation.fromConfig(to).within(main.io.cwd())
+          : StoreLocation.local(to);
     }
     Optional<URI> endpoint =
         target.split.endpoint != null

@@ -1,6 +1,7 @@
 package io.modelstash.cli;
 
 import java.util.function.LongConsumer;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -13,9 +14,9 @@ final class Progress implements LongConsumer, AutoCloseable {
     this.bar = bar;
   }
 
-  /** Shows a bar of {@code total} bytes when standard error is a terminal. */
-  static Progress bytes(String task, long total) {
-    if (System.console() == null || total < (8 << 20)) {
+  /** Shows a bar of {@code total} bytes on the invocation's standard error when interactive. */
+  static Progress bytes(Invocation io, String task, long total) {
+    if (!io.interactive() || total < (8 << 20)) {
       return new Progress(null);
     }
     ProgressBar bar =
@@ -26,6 +27,7 @@ final class Progress implements LongConsumer, AutoCloseable {
             .setStyle(ProgressBarStyle.ASCII)
             .setUpdateIntervalMillis(200)
             .continuousUpdate()
+            .setConsumer(new ConsoleProgressBarConsumer(io.stderr()))
             .build();
     return new Progress(bar);
   }

@@ -97,9 +97,9 @@ final class PutCommand extends StoreCommand {
     PutResult r;
     if (file.equals("-")) {
       PutOptions options = new PutOptions(p, m, n, alias, Optional.empty(), baseRef);
-      r = stash.put(modelPath, System.in, options);
+      r = stash.put(modelPath, main.io.stdin(), options);
     } else {
-      Path f = Path.of(file);
+      Path f = main.io.path(file);
       if (!java.nio.file.Files.isRegularFile(f)) {
         throw new UserException(
             ExitCode.IO,
@@ -111,7 +111,7 @@ final class PutCommand extends StoreCommand {
         throw new UserException(ExitCode.IO, "Cannot read " + f + ": permission denied");
       }
       PutOptions options = new PutOptions(p, m, n, alias, Optional.empty(), baseRef);
-      try (Progress progress = Progress.bytes("put", 2 * java.nio.file.Files.size(f))) {
+      try (Progress progress = Progress.bytes(main.io, "put", 2 * java.nio.file.Files.size(f))) {
         r = stash.put(modelPath, f, options, progress);
       }
     }
@@ -125,7 +125,7 @@ final class PutCommand extends StoreCommand {
       Output.json(out(), doc);
     } else {
       out().println(r.id());
-      if (System.console() != null) {
+      if (main.io.interactive()) {
         err()
             .printf(
                 "stored %s (%s new, %s of the file)%n",

@@ -77,6 +77,7 @@ record StoreLocation(
    *
    * @param env the environment, e.g. {@code System.getenv()}
    * @param home the user's home directory
+   * @param cwd what relative paths from the environment and config file resolve against
    */
   static StoreLocation resolve(
       Path storeOption,
@@ -85,8 +86,23 @@ record StoreLocation(
       String endpointOption,
       Path configOption,
       Map<String, String> env,
-      Path home) {
-    Properties config = loadConfig(configOption, env, home);
+      Path home,
+      Path cwd) {
+    return resolveRelative(
+            storeOption, catalogOption, blobsOption, endpointOption, configOption, env, home, cwd)
+        .within(cwd);
+  }
+
+  private static StoreLocation resolveRelative(
+      Path storeOption,
+      String catalogOption,
+      String blobsOption,
+      String endpointOption,
+      Path configOption,
+      Map<String, String> env,
+      Path home,
+      Path cwd) {
+    Properties config = loadConfig(configOption, env, home, cwd);
     String endpointText =
         first(endpointOption, env.get("MODELSTASH_S3_ENDPOINT"), config.getProperty("s3.endpoint"));
     Optional<URI> endpoint = Optional.ofNullable(endpointText).map(StoreLocation::parseEndpoint);
@@ -108,6 +124,22 @@ record StoreLocation(
     }
     String store = first(null, env.get("MODELSTASH_STORE"), config.getProperty("store"));
     return local(store != null ? Path.of(store) : home.resolve(".modelstash"));
+  }
+
+  /**
+   * This location with its relative paths (a store directory, a {@code sqlite:} catalog file, a
+   * blobs folder) resolved against {@code cwd}.
+   */
+  StoreLocation within(Path cwd) {
+    return new StoreLocation(
+        directory.map(cwd::resolve),
+        catalog.map(
+            c ->
+                c.toLowerCase(Locale.ROOT).startsWith("sqlite:")
+                    ? "sqlite:" + cwd.resolve(sqliteFile(c))
+                    : c),
+        blobs.map(b -> isS3(b) ? b : cwd.resolve(blobFolder(b)).toString()),
+        s3Endpoint);
   }
 
   /** Reads a location from a config file alone (for {@code migrate --to FILE}). */
@@ -209,17 +241,17 @@ record StoreLocation(
     return uri;
   }
 
-  private static Properties loadConfig(Path option, Map<String, String> env, Path home) {
+  private static Properties loadConfig(Path option, Map<String, String> env, Path home, Path cwd) {
     if (option != null) {
       return read(option);
     }
     String fromEnv = blankToNull(env.get("MODELSTASH_CONFIG"));
     if (fromEnv != null) {
-      return read(Path.of(fromEnv));
+      return read(cwd.resolve(fromEnv));
     }
     String xdg = blankToNull(env.get("XDG_CONFIG_HOME"));
     Path dflt =
-        (xdg != null ? Path.of(xdg) : home.resolve(".config"))
+        (xdg != null ? cwd.resolve(xdg) : home.resolve(".config"))
             .resolve("modelstash")
             .resolve("config.properties");
     return Files.isRegularFile(dflt) ? read(dflt) : new Properties();

@@ -20,7 +20,7 @@ class StoreLocationTest {
 
   private StoreLocation resolve(
       Path store, String catalog, String blobs, Path config, Map<String, String> env) {
-    return StoreLocation.resolve(store, catalog, blobs, null, config, env, home);
+    return StoreLocation.resolve(store, catalog, blobs, null, config, env, home, Path.of(""));
   }
 
   @Test
@@ -76,7 +76,9 @@ class StoreLocationTest {
     assertThatThrownBy(() -> resolve(null, null, null, home.resolve("missing"), Map.of()))
         .hasMessageStartingWith("No such config file: ");
     assertThatThrownBy(
-            () -> StoreLocation.resolve(null, PG, "s3://b", "ftp://x", null, Map.of(), home))
+            () ->
+                StoreLocation.resolve(
+                    null, PG, "s3://b", "ftp://x", null, Map.of(), home, Path.of("")))
         .hasMessageContaining("give a URL such as http://127.0.0.1:9000");
   }
 

@@ -9,39 +9,31 @@ import io.modelstash.store.chunk.ChunkHeader;
 import io.modelstash.store.manifest.Manifest;
 import io.modelstash.store.name.Digest;
 import java.io.IOException;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * The one place chunks are read and decoded: a chunk's SHA-256 is always checked, and a delta chunk
  * is decoded against its standalone base, fetched the same way.
  *
  * <p>Standalone chunks, the bases of deltas, are kept decoded in a small least-recently-used cache
- * for the life of the store: consecutive versions of a path delta against the same bases, so a
- * process that reads or writes several versions (import, export, a series of puts through the API,
- * verify, migrate) decodes each base once instead of once per version. A cached chunk was checked
- * when it was decoded; {@link #check} bypasses the cache for verification. Arrays returned may be
- * shared and must not be modified.
+ * ({@link DecodedChunks}) for the life of the store, or of the process where it is shared:
+ * consecutive versions of a path delta against the same bases, so a process that reads or writes
+ * several versions (import, export, a series of puts, verify, migrate) decodes each base once
+ * instead of once per version. A cached chunk was checked when it was decoded; {@link #check}
+ * bypasses the cache for verification. Arrays returned may be shared and must not be modified.
  */
 public final class ChunkReader {
-  /** The cache's size limit: {@link #CACHE_BYTES}, or an eighth of the heap if that is less. */
-  static final long CACHE_BYTES = 64L << 20;
-
   private final BlobStore blobs;
   private final ChunkDecoder decoder;
-  private final long budget;
-  private final Map<Digest, byte[]> bases = new LinkedHashMap<>(64, 0.75f, true);
-  private long cached;
+  private final DecodedChunks bases;
 
   ChunkReader(BlobStore blobs, ChunkDecoder decoder) {
-    this(blobs, decoder, Math.min(CACHE_BYTES, Runtime.getRuntime().maxMemory() / 8));
+    this(blobs, decoder, DecodedChunks.forStore());
   }
 
-  ChunkReader(BlobStore blobs, ChunkDecoder decoder, long cacheBytes) {
+  ChunkReader(BlobStore blobs, ChunkDecoder decoder, DecodedChunks bases) {
     this.blobs = blobs;
     this.decoder = decoder;
-    this.budget = cacheBytes;
+    this.bases = bases;
   }
 
   /**
@@ -103,7 +95,7 @@ public final class ChunkReader {
 
   /** The raw bytes of a chunk that is not a delta (a delta's base). */
   byte[] standalone(Digest id) throws IOException {
-    byte[] hit = cached(id);
+    byte[] hit = bases.get(id);
     if (hit != null) {
       return hit;
     }
@@ -117,23 +109,6 @@ public final class ChunkReader {
    * version's deltas. The caller must not modify {@code raw} afterwards.
    */
   void remember(Digest id, byte[] raw) {
-    if (raw.length > budget) {
-      return;
-    }
-    synchronized (bases) {
-      byte[] old = bases.put(id, raw);
-      cached += raw.length - (old == null ? 0 : old.length);
-      Iterator<byte[]> eldest = bases.values().iterator();
-      while (cached > budget) {
-        cached -= eldest.next().length;
-        eldest.remove();
-      }
-    }
-  }
-
-  private byte[] cached(Digest id) {
-    synchronized (bases) {
-      return bases.get(id);
-    }
+    bases.put(id, raw);
   }
 }

@@ -1,0 +1,31 @@
+package io.modelstash.cli;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+
+/**
+ * What one run of a command sees of the process that asked for it: its working directory, its
+ * standard streams and whether a person is at a terminal. A run in its own JVM sees that JVM's; a
+ * run in the {@link Daemon} sees its client's, so relative paths and {@code -} mean what they mean
+ * in the user's shell.
+ *
+ * @param cwd what relative paths are resolved against; the empty path in a JVM of its own, which
+ *     leaves them relative to the process's directory
+ * @param interactive whether standard input and output are a terminal, as {@link System#console()}
+ *     tells for a JVM of its own
+ */
+record Invocation(
+    Path cwd, InputStream stdin, OutputStream stdout, PrintStream stderr, boolean interactive) {
+
+  /** This JVM's own directory and streams. */
+  static Invocation direct() {
+    return new Invocation(Path.of(""), System.in, System.out, System.err, System.console() != null);
+  }
+
+  /** A path the user typed, resolved as their shell would. */
+  Path path(String typed) {
+    return cwd.resolve(typed);
+  }
+}

@@ -1,0 +1,82 @@
+package io.modelstash.store.engine;
+
+import io.modelstash.store.name.Digest;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Raw bytes of standalone chunks, the bases of deltas, least recently used first out, within a byte
+ * budget. A chunk is named by the SHA-256 of its raw bytes and only ever entered with bytes that
+ * were checked against (or hashed into) its name, so an entry stays right for as long as it is
+ * kept, in any store.
+ *
+ * <p>By default each open store has its own, for its lifetime. A long-lived process that opens
+ * store after store (the CLI's daemon) calls {@link #share} once, so the next command finds the
+ * bases the previous one wrote or read: a put's deltas are against the version put just before.
+ * Arrays are shared and must not be modified.
+ */
+public final class DecodedChunks {
+  /** A store's own cache: {@link #DEFAULT_BYTES}, or an eighth of the heap if that is less. */
+  static final long DEFAULT_BYTES = 64L << 20;
+
+  private static volatile DecodedChunks shared;
+
+  private final long budget;
+  private final Map<Digest, byte[]> entries = new LinkedHashMap<>(64, 0.75f, true);
+  private long cached;
+
+  DecodedChunks(long budget) {
+    this.budget = budget;
+  }
+
+  /** From now on, every store opened in this process uses one cache of {@code bytes}. */
+  public static void share(long bytes) {
+    shared = new DecodedChunks(bytes);
+  }
+
+  /** Empties the shared cache, if there is one (an idle process gives its memory back). */
+  public static void clearShared() {
+    DecodedChunks s = shared;
+    if (s != null) {
+      s.clear();
+    }
+  }
+
+  /** The cache a newly opened store uses. */
+  static DecodedChunks forStore() {
+    DecodedChunks s = shared;
+    return s != null
+        ? s
+        : new DecodedChunks(Math.min(DEFAULT_BYTES, Runtime.getRuntime().maxMemory() / 8));
+  }
+
+  byte[] get(Digest id) {
+    synchronized (entries) {
+      return entries.get(id);
+    }
+  }
+
+  /** Keeps {@code raw}, the bytes named {@code id}; the caller must not modify them afterwards. */
+  void put(Digest id, byte[] raw) {
+    if (raw.length > budget) {
+      return;
+    }
+    synchronized (entries) {
+      byte[] old = entries.put(id, raw);
+      cached += raw.length - (old == null ? 0 : old.length);
+      Iterator<byte[]> eldest = entries.values().iterator();
+      while (cached > budget) {
+        cached -= eldest.next().length;
+        eldest.remove();
+      }
+    }
+  }
+
+  void clear() {
+    synchronized (entries) {
+      entries.clear();
+      cached = 0;
+    }
+  }
+}
