@@ -105,4 +105,39 @@ class StoreLocationTest {
     assertThatThrownBy(() -> StoreLocation.blobFolder("gs://bucket"))
         .hasMessageContaining("use s3://bucket/prefix or a local folder");
   }
+
+  @Test
+  void relativePathsResolveAgainstTheInvokingDirectory() throws IOException {
+    Path cwd = Path.of("/home/ml/project");
+    StoreLocation local =
+        StoreLocation.resolve(
+            null, null, null, null, null, Map.of("MODELSTASH_STORE", "ckpts"), home, cwd);
+    assertThat(local.directory()).contains(cwd.resolve("ckpts"));
+
+    StoreLocation split =
+        StoreLocation.resolve(null, "sqlite:cat.db", "blobs", null, null, Map.of(), home, cwd);
+    assertThat(split.catalog()).contains("sqlite:/home/ml/project/cat.db");
+    assertThat(split.blobs()).contains("/home/ml/project/blobs");
+
+    StoreLocation team =
+        StoreLocation.resolve(null, PG, "s3://bucket/team", null, null, Map.of(), home, cwd);
+    assertThat(team.catalog()).as("URLs are no paths").contains(PG);
+    assertThat(team.blobs()).contains("s3://bucket/team");
+
+    Path config = Files.writeString(home.resolve("team.properties"), "store = rel/store\n");
+    assertThat(StoreLocation.fromConfig(config).within(cwd).directory())
+        .contains(cwd.resolve("rel/store"));
+    assertThat(
+            StoreLocation.resolve(
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    Map.of("MODELSTASH_CONFIG", config.toString()),
+                    home,
+                    cwd)
+                .directory())
+        .contains(cwd.resolve("rel/store"));
+  }
 }
