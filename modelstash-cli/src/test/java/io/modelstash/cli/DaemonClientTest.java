@@ -99,6 +99,7 @@ class DaemonClientTest {
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile());
     pb.environment().put("XDG_RUNTIME_DIR", runtime.toString());
     pb.environment().put("MODELSTASH_STORE", "store"); // relative: the client's directory counts
+    pb.environment().put("MODELSTASH_DAEMON_IDLE", "120"); // none outlives a failed test long
     return pb;
   }
 
