@@ -88,20 +88,6 @@ record StoreLocation(
       Map<String, String> env,
       Path home,
       Path cwd) {
-    return resolveRelative(
-            storeOption, catalogOption, blobsOption, endpointOption, configOption, env, home, cwd)
-        .within(cwd);
-  }
-
-  private static StoreLocation resolveRelative(
-      Path storeOption,
-      String catalogOption,
-      String blobsOption,
-      String endpointOption,
-      Path configOption,
-      Map<String, String> env,
-      Path home,
-      Path cwd) {
     Properties config = loadConfig(configOption, env, home, cwd);
     String endpointText =
         first(endpointOption, env.get("MODELSTASH_S3_ENDPOINT"), config.getProperty("s3.endpoint"));
@@ -109,10 +95,11 @@ record StoreLocation(
     // --store on the command line wins outright over a team store configured elsewhere.
     if (storeOption != null) {
       return new StoreLocation(
-          Optional.of(storeOption),
-          Optional.ofNullable(blankToNull(catalogOption)),
-          Optional.ofNullable(blankToNull(blobsOption)),
-          endpoint);
+              Optional.of(storeOption),
+              Optional.ofNullable(blankToNull(catalogOption)),
+              Optional.ofNullable(blankToNull(blobsOption)),
+              endpoint)
+          .within(cwd);
     }
     // Otherwise each setting comes from the first of: option, environment, config file.
     String catalog =
@@ -120,10 +107,11 @@ record StoreLocation(
     String blobs = first(blobsOption, env.get("MODELSTASH_BLOBS"), config.getProperty("blobs"));
     if (catalog != null || blobs != null) {
       return new StoreLocation(
-          Optional.empty(), Optional.ofNullable(catalog), Optional.ofNullable(blobs), endpoint);
+              Optional.empty(), Optional.ofNullable(catalog), Optional.ofNullable(blobs), endpoint)
+          .within(cwd);
     }
     String store = first(null, env.get("MODELSTASH_STORE"), config.getProperty("store"));
-    return local(store != null ? Path.of(store) : home.resolve(".modelstash"));
+    return local(store != null ? cwd.resolve(store) : home.resolve(".modelstash"));
   }
 
   /**
