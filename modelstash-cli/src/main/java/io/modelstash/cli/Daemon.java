@@ -13,7 +13,7 @@ import java.net.StandardProtocolFamily;
 import java.net.URISyntaxException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.ServerSocketChannel;
@@ -163,7 +163,7 @@ final class Daemon {
       SocketChannel client;
       try {
         client = server.accept();
-      } catch (AsynchronousCloseException e) {
+      } catch (ClosedChannelException e) {
         return; // the watchdog closed the server
       }
       if (!busy.compareAndSet(false, true)) {
