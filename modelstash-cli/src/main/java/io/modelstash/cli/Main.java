@@ -31,7 +31,13 @@ import picocli.CommandLine.Option;
     name = "modelstash",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    description = "Stores PyTorch checkpoints efficiently and restores them byte-exact.")
+    description = "Stores PyTorch checkpoints efficiently and restores them byte-exact.",
+    footer = {
+      "",
+      "bin/modelstash runs commands in a daemon JVM that stays warm between them.",
+      "'modelstash daemon status' lists the running daemons, 'modelstash daemon stop'",
+      "stops them, and MODELSTASH_DAEMON=0 runs each command in a JVM of its own."
+    })
 public final class Main {
   /**
    * The subcommands, in the order help lists them. A run builds picocli's model (by reflection, the
