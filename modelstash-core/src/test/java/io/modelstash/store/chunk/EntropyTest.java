@@ -7,6 +7,10 @@ import static org.assertj.core.api.Assertions.within;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
 
 class EntropyTest {
@@ -107,5 +111,23 @@ class EntropyTest {
     assertThat(streams.get(0).bits()).isCloseTo(Entropy.bits(raw), within(1e-9));
     // matches into the base go far below order-0
     assertThat(streams.get(0).storedLength() * 8.0).isLessThan(streams.get(0).bits() / 10);
+  }
+
+  @Property
+  void histogramCountsEveryStepthByteOfTheRange(
+      @ForAll @Size(max = 300) byte[] bytes,
+      @ForAll @IntRange(max = 40) int off,
+      @ForAll @IntRange(min = 1, max = 7) int step) {
+    int from = Math.min(off, bytes.length);
+    int len = bytes.length - from;
+    int[] expected = new int[256];
+    for (int i = from; i < from + len; i += step) {
+      expected[bytes[i] & 0xff]++;
+    }
+    int[] counts = new int[256];
+    counts[7] = 5; // histogram adds to what is there
+    expected[7] += 5;
+    Entropy.histogram(bytes, from, len, step, counts);
+    assertThat(counts).isEqualTo(expected);
   }
 }
