@@ -249,6 +249,9 @@ public final class Main {
       }
     }
     cli.registerConverter(Path.class, io::path); // after the subcommands, so they get it too
+    for (CommandLine sub : cli.getSubcommands().values()) {
+      sub.getCommandSpec().mixinStandardHelpOptions(true); // 'modelstash put --help'
+    }
     cli.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> report(ex, commandLine, main.verbose));
     cli.setParameterExceptionHandler(

@@ -103,6 +103,11 @@ class CliTest {
     Run help = run("--help");
     assertThat(help.code()).isZero();
     assertThat(help.out()).contains("quickstart").contains("put").contains("convert");
+    // what a usage error tells the user to run works
+    Run putHelp = run("put", "--help");
+    assertThat(putHelp.code()).isZero();
+    assertThat(putHelp.out()).startsWith("Usage: modelstash put").contains("--base=REF");
+    assertThat(run("verify", "-h").out()).startsWith("Usage: modelstash verify");
     // options of the top command still reach the one subcommand built
     Run put = run("put", "--store", dir.resolve("store").toString(), "a/b", "no-such-file.pt");
     assertThat(put.code()).isNotZero();
