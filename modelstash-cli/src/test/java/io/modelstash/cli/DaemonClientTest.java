@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -181,21 +180,45 @@ class DaemonClientTest {
   }
 
   @Test
-  void aBusyDaemonSendsTheNextCommandToAJvmOfItsOwn() throws Exception {
-    Process first = command("put", "proj/slow", "-").start();
-    OutputStream stdin = first.getOutputStream();
-    stdin.write(Files.readAllBytes(CHECKPOINT));
-    stdin.flush(); // the put now waits for the end of its input, keeping the daemon busy
-    waitFor(this::spooling);
-
+  void aCommandThatFindsTheDaemonBusyGoesToASecondOne() throws Exception {
+    Process first = busyPut(command("put", "proj/slow", "-"));
     Result second = client("put", "proj/fast", "ckpt.pt");
     assertThat(second.code()).as(second.err()).isZero();
     assertThat(second.out()).isEqualTo("proj/fast@1\n");
+    assertThat(status().lines()).as("a second daemon took it").hasSize(2);
+    finishBusyPut(first);
+  }
 
-    stdin.close();
-    Result r = finish(first);
+  @Test
+  void withEveryDaemonBusyACommandRunsInAJvmOfItsOwn() throws Exception {
+    Process first = busyPut(command("put", "proj/slow", "-"), "MODELSTASH_DAEMONS", "1");
+    ProcessBuilder pb = command("put", "proj/fast", "ckpt.pt");
+    pb.environment().put("MODELSTASH_DAEMONS", "1");
+    pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    Result second = finish(pb.start());
+    assertThat(second.code()).as(second.err()).isZero();
+    assertThat(second.out()).isEqualTo("proj/fast@1\n");
+    assertThat(status().lines()).as("no daemon beyond the limit").hasSize(1);
+    finishBusyPut(first);
+  }
+
+  /** Starts a put from standard input and leaves it waiting for the end of its input. */
+  private Process busyPut(ProcessBuilder pb, String... env) throws Exception {
+    for (int i = 0; i < env.length; i += 2) {
+      pb.environment().put(env[i], env[i + 1]);
+    }
+    long before = spools();
+    Process p = pb.start();
+    p.getOutputStream().write(Files.readAllBytes(CHECKPOINT));
+    p.getOutputStream().flush();
+    waitFor(() -> spools() > before); // running in its daemon, which is now busy
+    return p;
+  }
+
+  private void finishBusyPut(Process p) throws Exception {
+    p.getOutputStream().close();
+    Result r = finish(p);
     assertThat(r.code()).as(r.err()).isZero();
-    assertThat(r.out()).isEqualTo("proj/slow@1\n");
     assertThat(client("verify").code()).isZero();
   }
 
@@ -205,7 +228,7 @@ class DaemonClientTest {
     Process put = command("put", "proj/model", "-").start();
     put.getOutputStream().write(new byte[1 << 20]);
     put.getOutputStream().flush();
-    waitFor(this::spooling);
+    waitFor(() -> spools() > 0);
     new ProcessBuilder("kill", "-INT", Long.toString(put.pid())).start().waitFor();
     assertThat(put.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(put.exitValue()).isEqualTo(130);
@@ -217,14 +240,14 @@ class DaemonClientTest {
     assertThat(log.out()).contains("@1").doesNotContain("@2");
   }
 
-  /** Whether a put from standard input is under way in the daemon. */
-  private boolean spooling() throws IOException {
+  /** How many puts from standard input are under way. */
+  private long spools() throws IOException {
     Path tmp = work.resolve("store").resolve("tmp");
     if (!Files.isDirectory(tmp)) {
-      return false;
+      return 0;
     }
     try (var files = Files.list(tmp)) {
-      return files.anyMatch(f -> f.getFileName().toString().startsWith("put-"));
+      return files.filter(f -> f.getFileName().toString().startsWith("put-")).count();
     }
   }
 
