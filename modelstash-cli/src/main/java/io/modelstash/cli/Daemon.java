@@ -84,6 +84,10 @@ final class Daemon {
   private final long jarStamp;
   private final IntConsumer exit;
   private final AtomicBoolean busy = new AtomicBoolean();
+
+  /** Held while a command is answered and while the daemon decides to end. */
+  private final Object lifecycle = new Object();
+
   private volatile long lastUse = System.nanoTime();
   private volatile boolean closed;
   private volatile boolean forgotten;
@@ -200,11 +204,13 @@ final class Daemon {
       }
       boolean idle = quiet > idleNanos;
       boolean outdated = stamp(jar) != jarStamp;
-      if ((idle || outdated) && busy.compareAndSet(false, true)) {
-        log(idle ? "idle; exiting" : "jar changed; exiting");
-        close();
-        exit.accept(0);
-        return;
+      synchronized (lifecycle) {
+        if ((idle || outdated) && busy.compareAndSet(false, true)) {
+          log(idle ? "idle; exiting" : "jar changed; exiting");
+          close();
+          exit.accept(0);
+          return;
+        }
       }
     }
   }
@@ -221,20 +227,23 @@ final class Daemon {
   }
 
   private void runCommand(SocketChannel client) {
-    int code = ExitCode.OK;
     AtomicBoolean done = new AtomicBoolean();
+    boolean released = false;
     try (client) {
       Request request = Request.read(client);
       send(client, STARTED, new byte[0]);
-      code = ExitCode.INTERNAL; // until the command says otherwise
       ClientInput stdin = new ClientInput(client);
       Thread reader =
           new Thread(
               () -> {
-                if (!stdin.pump() && !done.get()) {
-                  log("client went away during a command; exiting as an interrupted JVM would");
-                  close();
-                  exit.accept(130);
+                if (!stdin.pump()) {
+                  synchronized (lifecycle) {
+                    if (!done.get()) {
+                      log("client left during a command; exiting as an interrupted JVM would");
+                      close();
+                      exit.accept(130);
+                    }
+                  }
                 }
               },
               "modelstash-client-reader");
@@ -244,6 +253,7 @@ final class Daemon {
       PrintStream stderr = new PrintStream(new FrameOutput(client, STDERR), true, UTF_8);
       Invocation io =
           new Invocation(Path.of(request.cwd), stdin, stdout, stderr, request.interactive);
+      int code = ExitCode.INTERNAL;
       try {
         code = Main.run(io, request.args.toArray(String[]::new));
       } catch (RuntimeException | Error e) {
@@ -252,10 +262,15 @@ final class Daemon {
       stdout.flush();
       stderr.flush();
       done.set(true);
-      // free before the reply, since a script's next command may follow at once
       boolean restart = code == ExitCode.INTERNAL;
-      release(restart);
-      send(client, EXIT, ByteBuffer.allocate(4).putInt(code).array());
+      // Free before the reply, since a script's next command may follow at once; under the lock,
+      // so that the watchdog cannot end the JVM before the reply is out.
+      synchronized (lifecycle) {
+        released = true;
+        release(restart);
+        send(client, EXIT, ByteBuffer.allocate(4).putInt(code).array());
+      }
+      reader.interrupt(); // it may wait to queue input the command never read
       if (restart) {
         exit.accept(0);
       }
@@ -264,7 +279,7 @@ final class Daemon {
       log("request failed: " + e);
     } finally {
       done.set(true);
-      if (busy.get() && !closed) {
+      if (!released) {
         release(false);
       }
     }

@@ -191,6 +191,16 @@ public final class Main {
    * errors, progress and {@code -} go to its streams.
    */
   static int run(Invocation io, String... args) {
+    args = args.clone();
+    for (int i = 0; i < args.length; i++) {
+      // picocli reads an existing @FILE's lines as arguments, relative to this JVM's directory
+      if (args[i].length() > 1 && args[i].startsWith("@") && !args[i].startsWith("@@")) {
+        Path file = io.path(args[i].substring(1));
+        if (java.nio.file.Files.isRegularFile(file)) {
+          args[i] = "@" + file;
+        }
+      }
+    }
     CommandLine cli = commandLine(io, subcommand(args));
     PrintWriter out = new PrintWriter(new OutputStreamWriter(io.stdout(), UTF_8));
     PrintWriter err = new PrintWriter(new OutputStreamWriter(io.stderr(), UTF_8), true);

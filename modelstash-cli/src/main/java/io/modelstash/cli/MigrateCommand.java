@@ -138,6 +138,7 @@ final class MigrateCommand implements Callable<Integer> {
         target.split.endpoint != null
             ? Optional.of(StoreLocation.parseEndpoint(target.split.endpoint))
             : from.s3Endpoint();
-    return StoreLocation.split(target.split.catalog, target.split.blobs, endpoint);
+    return StoreLocation.split(target.split.catalog, target.split.blobs, endpoint)
+        .within(main.io.cwd());
   }
 }

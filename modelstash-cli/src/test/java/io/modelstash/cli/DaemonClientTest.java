@@ -202,6 +202,38 @@ class DaemonClientTest {
     finishBusyPut(first);
   }
 
+  @Test
+  void aRelativePathInTheEnvironmentBindsTheDaemonToItsDirectory() throws Exception {
+    Path other = Files.createDirectories(dir.resolve("other"));
+    for (Path cwd : List.of(work, other, work)) {
+      ProcessBuilder pb = command("--store", work.resolve("store").toString(), "ls");
+      pb.directory(cwd.toFile()).environment().put("PGPASSFILE", "pgpass"); // relative
+      pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+      assertThat(finish(pb.start()).code()).isZero();
+    }
+    assertThat(status().lines()).as("one daemon per directory").hasSize(2);
+
+    ProcessBuilder absolute = command("--store", work.resolve("store").toString(), "ls");
+    absolute.directory(other.toFile()).environment().put("PGPASSFILE", "/etc/pgpass");
+    absolute.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    assertThat(finish(absolute.start()).code()).isZero();
+    assertThat(status().lines()).as("an absolute path binds to no directory").hasSize(3);
+  }
+
+  @Test
+  void outputIntoAClosedPipeLetsTheCommandFinishAsInAJvmOfItsOwn() throws Exception {
+    assertThat(client("put", "proj/model", "ckpt.pt").code()).isZero();
+    List<String> get = new ArrayList<>(command("get", "proj/model", "-o", "-").command());
+    String line = String.join(" ", get.stream().map(a -> "'" + a + "'").toList());
+    ProcessBuilder sh =
+        new ProcessBuilder("/bin/sh", "-c", line + " | head -c 10 >/dev/null; echo $?")
+            .directory(work.toFile());
+    sh.environment().putAll(command().environment());
+    Result r = finish(sh.start());
+    assertThat(r.out()).isEqualTo("0\n");
+    assertThat(status()).as("the daemon carried on").startsWith("pid ");
+  }
+
   /** Starts a put from standard input and leaves it waiting for the end of its input. */
   private Process busyPut(ProcessBuilder pb, String... env) throws Exception {
     for (int i = 0; i < env.length; i += 2) {

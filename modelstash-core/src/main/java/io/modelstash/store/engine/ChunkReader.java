@@ -24,13 +24,15 @@ import java.io.IOException;
 public final class ChunkReader {
   private final BlobStore blobs;
   private final ChunkDecoder decoder;
-  private final DecodedChunks bases;
+  private final DecodedChunks.View bases;
 
   ChunkReader(BlobStore blobs, ChunkDecoder decoder) {
-    this(blobs, decoder, DecodedChunks.forStore());
+    // a blob store describes where it keeps its objects (folder, or bucket, prefix and endpoint);
+    // one without such a description has its own entries
+    this(blobs, decoder, DecodedChunks.forStore(blobs.toString()));
   }
 
-  ChunkReader(BlobStore blobs, ChunkDecoder decoder, DecodedChunks bases) {
+  ChunkReader(BlobStore blobs, ChunkDecoder decoder, DecodedChunks.View bases) {
     this.blobs = blobs;
     this.decoder = decoder;
     this.bases = bases;

@@ -14,16 +14,31 @@ import java.util.Map;
  * <p>By default each open store has its own, for its lifetime. A long-lived process that opens
  * store after store (the CLI's daemon) calls {@link #share} once, so the next command finds the
  * bases the previous one wrote or read: a put's deltas are against the version put just before.
- * Arrays are shared and must not be modified.
+ * Entries stay per store even then, so a store's own objects are what its reads and deltas rest on,
+ * never another store's. Arrays are shared and must not be modified.
  */
 public final class DecodedChunks {
+  /** One store's entries: {@code store} names it (its blob store's description). */
+  record View(DecodedChunks cache, String store) {
+    byte[] get(Digest id) {
+      return cache.get(new Key(store, id));
+    }
+
+    /** Keeps {@code raw}, the bytes named {@code id}; the caller must not modify them later. */
+    void put(Digest id, byte[] raw) {
+      cache.put(new Key(store, id), raw);
+    }
+  }
+
+  private record Key(String store, Digest id) {}
+
   /** A store's own cache: {@link #DEFAULT_BYTES}, or an eighth of the heap if that is less. */
   static final long DEFAULT_BYTES = 64L << 20;
 
   private static volatile DecodedChunks shared;
 
   private final long budget;
-  private final Map<Digest, byte[]> entries = new LinkedHashMap<>(64, 0.75f, true);
+  private final Map<Key, byte[]> entries = new LinkedHashMap<>(64, 0.75f, true);
   private long cached;
 
   DecodedChunks(long budget) {
@@ -43,22 +58,23 @@ public final class DecodedChunks {
     }
   }
 
-  /** The cache a newly opened store uses. */
-  static DecodedChunks forStore() {
+  /** The cache a newly opened store uses; {@code store} names it, e.g. its blob store. */
+  static View forStore(String store) {
     DecodedChunks s = shared;
-    return s != null
-        ? s
-        : new DecodedChunks(Math.min(DEFAULT_BYTES, Runtime.getRuntime().maxMemory() / 8));
+    return new View(
+        s != null
+            ? s
+            : new DecodedChunks(Math.min(DEFAULT_BYTES, Runtime.getRuntime().maxMemory() / 8)),
+        store);
   }
 
-  byte[] get(Digest id) {
+  private byte[] get(Key id) {
     synchronized (entries) {
       return entries.get(id);
     }
   }
 
-  /** Keeps {@code raw}, the bytes named {@code id}; the caller must not modify them afterwards. */
-  void put(Digest id, byte[] raw) {
+  private void put(Key id, byte[] raw) {
     if (raw.length > budget) {
       return;
     }
