@@ -16,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.lang.reflect.Field;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -135,8 +136,8 @@ public final class Main {
       description = "Show stack traces for errors.")
   boolean verbose;
 
-  /** The directory, streams and terminal of the process this run works for. */
-  Invocation io = Invocation.direct();
+  /** The directory, streams and terminal of the process this run works for (set on creation). */
+  Invocation io;
 
   /** Where this invocation's store is, from options, environment and config file. */
   StoreLocation location() {
@@ -196,7 +197,7 @@ public final class Main {
       // picocli reads an existing @FILE's lines as arguments, relative to this JVM's directory
       if (args[i].length() > 1 && args[i].startsWith("@") && !args[i].startsWith("@@")) {
         Path file = io.path(args[i].substring(1));
-        if (java.nio.file.Files.isRegularFile(file)) {
+        if (Files.isRegularFile(file)) {
           args[i] = "@" + file;
         }
       }

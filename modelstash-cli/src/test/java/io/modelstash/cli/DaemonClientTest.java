@@ -182,9 +182,7 @@ class DaemonClientTest {
   @Test
   void aCommandThatFindsTheDaemonBusyGoesToASecondOne() throws Exception {
     Process first = busyPut(command("put", "proj/slow", "-"));
-    Result second = client("put", "proj/fast", "ckpt.pt");
-    assertThat(second.code()).as(second.err()).isZero();
-    assertThat(second.out()).isEqualTo("proj/fast@1\n");
+    assertPutsFast();
     assertThat(status().lines()).as("a second daemon took it").hasSize(2);
     finishBusyPut(first);
   }
@@ -192,12 +190,7 @@ class DaemonClientTest {
   @Test
   void withEveryDaemonBusyACommandRunsInAJvmOfItsOwn() throws Exception {
     Process first = busyPut(command("put", "proj/slow", "-"), "MODELSTASH_DAEMONS", "1");
-    ProcessBuilder pb = command("put", "proj/fast", "ckpt.pt");
-    pb.environment().put("MODELSTASH_DAEMONS", "1");
-    pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-    Result second = finish(pb.start());
-    assertThat(second.code()).as(second.err()).isZero();
-    assertThat(second.out()).isEqualTo("proj/fast@1\n");
+    assertPutsFast("MODELSTASH_DAEMONS", "1");
     assertThat(status().lines()).as("no daemon beyond the limit").hasSize(1);
     finishBusyPut(first);
   }
@@ -234,11 +227,25 @@ class DaemonClientTest {
     assertThat(status()).as("the daemon carried on").startsWith("pid ");
   }
 
-  /** Starts a put from standard input and leaves it waiting for the end of its input. */
-  private Process busyPut(ProcessBuilder pb, String... env) throws Exception {
+  /** Puts proj/fast while another command keeps a daemon busy: it must still succeed. */
+  private void assertPutsFast(String... env) throws Exception {
+    ProcessBuilder pb = withEnv(command("put", "proj/fast", "ckpt.pt"), env);
+    pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    Result r = finish(pb.start());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo("proj/fast@1\n");
+  }
+
+  private static ProcessBuilder withEnv(ProcessBuilder pb, String... env) {
     for (int i = 0; i < env.length; i += 2) {
       pb.environment().put(env[i], env[i + 1]);
     }
+    return pb;
+  }
+
+  /** Starts a put from standard input and leaves it waiting for the end of its input. */
+  private Process busyPut(ProcessBuilder pb, String... env) throws Exception {
+    withEnv(pb, env);
     long before = spools();
     Process p = pb.start();
     p.getOutputStream().write(Files.readAllBytes(CHECKPOINT));
