@@ -48,15 +48,16 @@ import java.util.function.IntConsumer;
  * of its own, with the process, which the store is built to survive.
  *
  * <p>The protocol, integers big-endian, a string being a u32 length and UTF-8 bytes. The client
- * sends {@code "MSD1"}, a u8 (1 if interactive), the working directory, a u32 count and the
- * arguments. Then both sides send frames: a u8 kind, a u32 length and the payload. The daemon sends
- * {@code S} (started; before it, the client may still run the command itself) or {@code B} (busy,
- * nothing done), then {@code O} and {@code E} (standard output and error), {@code R} (the command
- * reads standard input, which the client only then starts to forward) and last {@code X} (the exit
- * status, a u32). The client sends {@code I} (standard input; an empty one ends it).
+ * sends {@code "MSD2"}, a u8 (1 if interactive), a u16 (the width of the terminal its standard
+ * error goes to, 0 if none), the working directory, a u32 count and the arguments. Then both sides
+ * send frames: a u8 kind, a u32 length and the payload. The daemon sends {@code S} (started; before
+ * it, the client may still run the command itself) or {@code B} (busy, nothing done), then {@code
+ * O} and {@code E} (standard output and error), {@code R} (the command reads standard input, which
+ * the client only then starts to forward) and last {@code X} (the exit status, a u32). The client
+ * sends {@code I} (standard input; an empty one ends it).
  */
 final class Daemon {
-  static final byte[] MAGIC = "MSD1".getBytes(UTF_8);
+  static final byte[] MAGIC = "MSD2".getBytes(UTF_8);
   static final byte STARTED = 'S';
   static final byte BUSY = 'B';
   static final byte STDOUT = 'O';
@@ -252,7 +253,8 @@ final class Daemon {
       OutputStream stdout = new FrameOutput(client, STDOUT);
       PrintStream stderr = new PrintStream(new FrameOutput(client, STDERR), true, UTF_8);
       Invocation io =
-          new Invocation(Path.of(request.cwd), stdin, stdout, stderr, request.interactive);
+          new Invocation(
+              Path.of(request.cwd), stdin, stdout, stderr, request.interactive, request.columns);
       int code = ExitCode.INTERNAL;
       try {
         code = Main.run(io, request.args.toArray(String[]::new));
@@ -301,13 +303,14 @@ final class Daemon {
   }
 
   /** What the client asks for. */
-  record Request(boolean interactive, String cwd, List<String> args) {
+  record Request(boolean interactive, int columns, String cwd, List<String> args) {
     static Request read(SocketChannel ch) throws IOException {
       byte[] magic = readFully(ch, MAGIC.length);
       if (!Arrays.equals(magic, MAGIC)) {
         throw new IOException("not a modelstash client");
       }
       boolean interactive = readFully(ch, 1)[0] != 0;
+      int columns = ByteBuffer.wrap(readFully(ch, 2)).getShort() & 0xffff;
       String cwd = readString(ch);
       if (!Path.of(cwd).isAbsolute()) {
         throw new IOException("working directory is not absolute: " + cwd);
@@ -320,7 +323,7 @@ final class Daemon {
       for (int i = 0; i < n; i++) {
         args.add(readString(ch));
       }
-      return new Request(interactive, cwd, args);
+      return new Request(interactive, columns, cwd, args);
     }
 
     private static String readString(SocketChannel ch) throws IOException {

@@ -15,13 +15,21 @@ import java.nio.file.Path;
  *     leaves them relative to the process's directory
  * @param interactive whether standard input and output are a terminal, as {@link System#console()}
  *     tells for a JVM of its own
+ * @param columns the width of the terminal standard error goes to, or 0 when this process can ask
+ *     the terminal itself (a JVM of its own) or there is none
  */
 record Invocation(
-    Path cwd, InputStream stdin, OutputStream stdout, PrintStream stderr, boolean interactive) {
+    Path cwd,
+    InputStream stdin,
+    OutputStream stdout,
+    PrintStream stderr,
+    boolean interactive,
+    int columns) {
 
   /** This JVM's own directory and streams. */
   static Invocation direct() {
-    return new Invocation(Path.of(""), System.in, System.out, System.err, System.console() != null);
+    return new Invocation(
+        Path.of(""), System.in, System.out, System.err, System.console() != null, 0);
   }
 
   /** A path the user typed, resolved as their shell would. */

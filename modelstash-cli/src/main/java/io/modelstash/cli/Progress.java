@@ -16,18 +16,30 @@ final class Progress implements LongConsumer, AutoCloseable {
 
   /** Shows a bar of {@code total} bytes on the invocation's standard error when interactive. */
   static Progress bytes(Invocation io, String task, long total) {
-    if (!io.interactive() || total < (8 << 20)) {
+    return bytes(io, task, total, 1);
+  }
+
+  /**
+   * Shows a bar for a task that goes over {@code size} bytes {@code passes} times (a put reads its
+   * file once to hash it and once to store it); it shows the size, not the sum of the passes.
+   */
+  static Progress bytes(Invocation io, String task, long size, int passes) {
+    if (!io.interactive() || size < (8 << 20)) {
       return new Progress(null);
     }
     ProgressBar bar =
         new ProgressBarBuilder()
             .setTaskName(task)
-            .setInitialMax(total)
-            .setUnit(" MiB", 1 << 20)
+            .setInitialMax(passes * size)
+            .setUnit(" MiB", (long) passes << 20)
             .setStyle(ProgressBarStyle.ASCII)
             .setUpdateIntervalMillis(200)
             .continuousUpdate()
-            .setConsumer(new ConsoleProgressBarConsumer(io.stderr()))
+            .setConsumer(
+                io.columns() > 0
+                    // the client's terminal, one column short as the library's own default keeps
+                    ? new ConsoleProgressBarConsumer(io.stderr(), io.columns() - 1)
+                    : new ConsoleProgressBarConsumer(io.stderr()))
             .build();
     return new Progress(bar);
   }

@@ -111,7 +111,7 @@ final class PutCommand extends StoreCommand {
         throw new UserException(ExitCode.IO, "Cannot read " + f + ": permission denied");
       }
       PutOptions options = new PutOptions(p, m, n, alias, Optional.empty(), baseRef);
-      try (Progress progress = Progress.bytes(main.io, "put", 2 * java.nio.file.Files.size(f))) {
+      try (Progress progress = Progress.bytes(main.io, "put", java.nio.file.Files.size(f), 2)) {
         r = stash.put(modelPath, f, options, progress);
       }
     }

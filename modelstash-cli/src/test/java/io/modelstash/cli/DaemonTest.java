@@ -69,10 +69,16 @@ class DaemonTest {
     final SocketChannel ch;
 
     Client(Path cwd, String... args) throws IOException {
+      this(cwd, 0, args);
+    }
+
+    /** A client at a terminal {@code columns} wide, or not at one if that is 0. */
+    Client(Path cwd, int columns, String... args) throws IOException {
       ch = SocketChannel.open(UnixDomainSocketAddress.of(socket));
       ByteArrayOutputStream head = new ByteArrayOutputStream();
       head.write(Daemon.MAGIC);
-      head.write(0);
+      head.write(columns > 0 ? 1 : 0);
+      head.write(ByteBuffer.allocate(2).putShort((short) columns).array());
       string(head, cwd.toString());
       head.write(ByteBuffer.allocate(4).putInt(args.length).array());
       for (String a : args) {
@@ -184,6 +190,24 @@ class DaemonTest {
     Reply get = run(dir, "--store", "s", "get", "proj/model", "-o", "-");
     assertThat(get.code()).as(get.err()).isZero();
     assertThat(get.outBytes()).isEqualTo(file);
+  }
+
+  @Test
+  void progressBarsFitTheClientsTerminal() throws IOException {
+    byte[] big = new byte[9 << 20];
+    new java.util.Random(7).nextBytes(big);
+    Files.write(dir.resolve("big.bin"), big);
+    Reply put;
+    try (Client c = new Client(dir, 50, "--store", "s", "put", "proj/blob", "big.bin")) {
+      put = c.finish(new byte[0]);
+    }
+    assertThat(put.code()).as(put.err()).isZero();
+    // the file is read twice (hash, then store); the bar counts it once
+    assertThat(put.err()).as("a bar was drawn").contains("9/9 MiB");
+    // the library pads every redraw to its width; a bar 80 wide would wrap on this terminal
+    for (String line : put.err().split("[\\r\\n]")) {
+      assertThat(line.length()).as(line).isLessThan(50);
+    }
   }
 
   @Test
