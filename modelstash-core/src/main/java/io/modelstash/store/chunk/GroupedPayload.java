@@ -54,15 +54,16 @@ final class GroupedPayload {
     int n = raw.length / width;
     int tail = raw.length - n * width;
     boolean rotated = rotate && width > 1;
-    byte[] grouped = new byte[n * width];
-    ByteGrouping.split(raw, base, width, n, t, rotated, grouped);
-    int header = headerLength(width);
-    byte[] out = new byte[header + width * boundPerStream(n) + tail];
-    out[0] = (byte) width;
-    out[1] = (byte) (rotated ? FLAG_ROTATED : 0);
-    ByteBuffer h = ByteBuffer.wrap(out);
-    int at = header;
-    try (ZstdCompressCtx ctx = streamContext()) {
+    try (Scratch scratch = Scratch.borrow()) {
+      byte[] grouped = scratch.grouped(n * width);
+      ByteGrouping.split(raw, base, width, n, t, rotated, grouped);
+      int header = headerLength(width);
+      byte[] out = scratch.payload(header + width * boundPerStream(n) + tail);
+      out[0] = (byte) width;
+      out[1] = (byte) (rotated ? FLAG_ROTATED : 0);
+      ByteBuffer h = ByteBuffer.wrap(out);
+      int at = header;
+      ZstdCompressCtx ctx = scratch.zstd();
       for (int s = 0; s < width; s++) {
         double sampledBits = sampledBitsPerByte(grouped, s * n, n);
         boolean compressible = n > 0 && sampledBits < 7.9;
@@ -76,7 +77,7 @@ final class GroupedPayload {
         // rANS can only win by its margin where zstd is that far above the entropy: in practice
         // streams dominated by one byte, whose Huffman codes cannot go below one bit per byte
         if (compressible && len > sampledBits * n / 8 * (1 + 2 * RANS_MARGIN)) {
-          int coded = rans(grouped, s * n, n, len, out, at);
+          int coded = rans(grouped, s * n, n, len, out, at, scratch);
           if (coded > 0) {
             method = RANS;
             len = coded;
@@ -86,9 +87,9 @@ final class GroupedPayload {
         h.putInt(FIXED + PER_STREAM * s + 1, len);
         at += len;
       }
+      System.arraycopy(raw, n * width, out, at, tail);
+      return Arrays.copyOf(out, at + tail);
     }
-    System.arraycopy(raw, n * width, out, at, tail);
-    return Arrays.copyOf(out, at + tail);
   }
 
   private static int boundPerStream(int n) {
@@ -101,7 +102,7 @@ final class GroupedPayload {
    * literal Huffman coder; measured smaller and about as fast as levels 1 to 3 with their own
    * settings.
    */
-  private static ZstdCompressCtx streamContext() {
+  static ZstdCompressCtx streamContext() {
     ZstdCompressCtx ctx = new ZstdCompressCtx();
     ctx.setLevel(1);
     ctx.setStrategy(2);
@@ -134,7 +135,8 @@ final class GroupedPayload {
    * @return the coded length, or -1 if the stream stays as it is (then {@code out} is untouched
    *     beyond what the current encoding wrote)
    */
-  private static int rans(byte[] b, int off, int n, int current, byte[] out, int at) {
+  private static int rans(
+      byte[] b, int off, int n, int current, byte[] out, int at, Scratch scratch) {
     if (n < 64) {
       return -1;
     }
@@ -147,7 +149,7 @@ final class GroupedPayload {
     }
     // out holds the current encoding's bytes from at, so limit bytes fit; encode writes only on
     // success
-    return Rans.encode(b, off, n, freq, out, at, limit);
+    return Rans.encode(b, off, n, freq, out, at, limit, scratch);
   }
 
   /** zstd-compresses a stream into {@code out} at {@code at}; -1 if that does not shrink it. */
@@ -170,10 +172,14 @@ final class GroupedPayload {
   static byte[] decode(byte[] payload, byte[] base, int rawLength, Transform t)
       throws CorruptObjectException {
     Layout l = parse(payload, rawLength);
-    byte[] grouped = new byte[l.n * l.width];
-    l.streams(payload, grouped);
     byte[] raw = new byte[rawLength];
-    ByteGrouping.merge(grouped, base, l.width, l.n, t, l.rotated, raw);
+    try (Scratch scratch = Scratch.borrow()) {
+      byte[] grouped = scratch.grouped(l.n * l.width);
+      for (int s = 0; s < l.width; s++) {
+        l.stream(payload, s, grouped, s * l.n, scratch);
+      }
+      ByteGrouping.merge(grouped, base, l.width, l.n, t, l.rotated, raw);
+    }
     System.arraycopy(payload, l.tailOffset, raw, l.n * l.width, rawLength - l.n * l.width);
     return raw;
   }
@@ -263,21 +269,22 @@ final class GroupedPayload {
       this.tailOffset = tailOffset;
     }
 
-    /** Decodes every stream into {@code grouped} (stream {@code s} at {@code s * n}). */
-    void streams(byte[] payload, byte[] grouped) throws CorruptObjectException {
-      for (int s = 0; s < width; s++) {
-        stream(payload, s, grouped, s * n);
+    /** Decodes stream {@code s} into {@code out} at {@code at}. */
+    void stream(byte[] payload, int s, byte[] out, int at) throws CorruptObjectException {
+      try (Scratch scratch = Scratch.borrow()) {
+        stream(payload, s, out, at, scratch);
       }
     }
 
-    /** Decodes stream {@code s} into {@code out} at {@code at}. */
-    void stream(byte[] payload, int s, byte[] out, int at) throws CorruptObjectException {
+    /** As {@link #stream(byte[], int, byte[], int)}, working in {@code scratch}. */
+    void stream(byte[] payload, int s, byte[] out, int at, Scratch scratch)
+        throws CorruptObjectException {
       if (methods[s] == RAW) {
         System.arraycopy(payload, offsets[s], out, at, n);
         return;
       }
       if (methods[s] == RANS) {
-        Rans.decode(payload, offsets[s], lengths[s], out, at, n, s);
+        Rans.decode(payload, offsets[s], lengths[s], out, at, n, s, scratch);
         return;
       }
       long got;

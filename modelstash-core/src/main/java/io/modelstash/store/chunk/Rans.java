@@ -96,6 +96,14 @@ final class Rans {
    *     untouched)
    */
   static int encode(byte[] src, int off, int n, int[] freq, byte[] out, int at, int limit) {
+    try (Scratch scratch = Scratch.borrow()) {
+      return encode(src, off, n, freq, out, at, limit, scratch);
+    }
+  }
+
+  /** As {@link #encode(byte[], int, int, int[], byte[], int, int)}, working in {@code scratch}. */
+  static int encode(
+      byte[] src, int off, int n, int[] freq, byte[] out, int at, int limit, Scratch scratch) {
     int[] cum = new int[256];
     for (int s = 0, c = 0; s < 256; s++) {
       cum[s] = c;
@@ -107,8 +115,9 @@ final class Rans {
       return -1;
     }
     // rANS emits bytes backwards; they go to the end of a scratch buffer, then forwards to out.
-    byte[] back = new byte[limit - table];
-    int p = back.length;
+    int backLength = limit - table;
+    byte[] back = scratch.coded(backLength);
+    int p = backLength;
     // x / f as (x * ceil(2^32 / f)) >> 32, which is q or q + 1 for a state below 2^31, then
     // corrected: a multiplication instead of a division per symbol.
     long[] reciprocal = new long[256];
@@ -178,7 +187,7 @@ final class Rans {
         out[w++] = (byte) (freq[s] >>> 8);
       }
     }
-    int tail = back.length - p;
+    int tail = backLength - p;
     System.arraycopy(back, p, out, w, tail);
     return w + tail - at;
   }
@@ -204,6 +213,17 @@ final class Rans {
    */
   static void decode(byte[] in, int off, int len, byte[] out, int at, int n, int stream)
       throws CorruptObjectException {
+    try (Scratch scratch = Scratch.borrow()) {
+      decode(in, off, len, out, at, n, stream, scratch);
+    }
+  }
+
+  /**
+   * As {@link #decode(byte[], int, int, byte[], int, int, int)}, with tables from {@code scratch}.
+   */
+  static void decode(
+      byte[] in, int off, int len, byte[] out, int at, int n, int stream, Scratch scratch)
+      throws CorruptObjectException {
     int end = off + len;
     int p = off;
     if (len < 5) {
@@ -221,8 +241,9 @@ final class Rans {
       throw corrupt(stream, "has " + len + " bytes, less than its table of " + k + " symbols");
     }
     // per slot: the symbol, and freq << 16 | (slot - cum) for the state update, in one lookup each
-    byte[] symbolAt = new byte[SCALE];
-    int[] stepAt = new int[SCALE];
+    // every slot is written below before any is read: the frequencies must cover all of them
+    byte[] symbolAt = scratch.symbolAt();
+    int[] stepAt = scratch.stepAt();
     int total = 0;
     int previous = -1;
     for (int i = 0; i < k; i++) {

@@ -42,6 +42,28 @@ class DeltaCodecTest {
     assertThat(c.decode(p, base, raw.length)).isEqualTo(raw);
   }
 
+  /**
+   * Encoders and decoders reuse working buffers ({@link Scratch}); what a chunk encodes to and
+   * decodes to must not depend on what passed through them before, here a larger chunk of other
+   * data, with a tail, coded with other stream methods.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("deltas")
+  void resultsDoNotDependOnEarlierChunks(DeltaCodec c) throws CorruptObjectException {
+    byte[] base = FloatData.gaussian(4, 20_000, 0, 0.02, 5);
+    byte[] raw = FloatData.nudged(base, 4, 0.01, 6);
+    byte[] first = c.encode(raw, base);
+
+    byte[] otherBase = FloatData.mixed(4, 300_000, 3, 7);
+    byte[] other = FloatData.gaussian(4, 300_000, 3, 1e3, 8);
+    byte[] otherPayload = c.encode(other, otherBase);
+    byte[] again = c.encode(raw, base);
+    assertThat(again).isEqualTo(first);
+
+    assertThat(c.decode(otherPayload, otherBase, other.length)).isEqualTo(other);
+    assertThat(c.decode(first, base, raw.length)).isEqualTo(raw);
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("deltas")
   void baseLengthsMustMatch(DeltaCodec c) {
