@@ -10,8 +10,10 @@ keyframe is a policy; this script scores policies on real checkpoints, for every
 entropy of its four byte streams (the bound the store's coders reach within ~0.5%); a delta's is
 the smaller of the XOR and subtract deltas, plus the 32-byte base reference.
 
-- greedy: what modelstash does: delta against the keyframe of the previous version's chunk if
-  that is smaller than standalone, else a new keyframe;
+- modelstash: delta against the keyframe of the previous version's chunk if that is smaller than
+  standalone, unless a new keyframe is repaid by the next version: if standalone costs less over
+  that delta than a delta against the previous version's chunk would save on it;
+- greedy: the rule modelstash used before: that delta whenever it is smaller than standalone;
 - average rule: a new keyframe as soon as the delta would cost more than the keyframe group's
   average so far (optimal for an endless history);
 - best depth 1: the best keyframe choice knowing every version in advance (dynamic programming);
@@ -48,7 +50,7 @@ def main():
     files = sorted(glob.glob(sys.argv[1] + "/*.pt"))
     versions = [{k: rotated(v) for k, v in tensors(torch.load(f))} for f in files]
     n = len(versions)
-    raw = greedy = average = best = chained = 0.0
+    raw = payback = greedy = average = best = chained = 0.0
     for name in versions[0]:
         if not all(name in v for v in versions):
             continue
@@ -72,6 +74,16 @@ def main():
                     total, key = total + alone[j], j
             greedy += total
 
+            key, total = 0, alone[0]
+            for j in range(1, n):
+                to_key = delta(key, j)
+                to_previous = delta(j - 1, j) if j - 1 != key else to_key
+                if to_key < alone[j] and alone[j] - to_key >= to_key - to_previous:
+                    total += to_key
+                else:
+                    total, key = total + alone[j], j
+            payback += total
+
             key, total, group, members = 0, alone[0], alone[0], 1
             for j in range(1, n):
                 d = delta(key, j)
@@ -92,7 +104,8 @@ def main():
     if not raw:
         sys.exit("depth_bound: no float32 tensor of 4096 elements or more in %s" % sys.argv[1])
     print("%d versions, %.1f MB of float32 payload" % (n, raw / 1e6))
-    for label, value in [("greedy (modelstash)", greedy), ("average rule", average),
+    for label, value in [("modelstash", payback), ("greedy (modelstash before)", greedy),
+                         ("average rule", average),
                          ("best depth 1 (hindsight)", best), ("chained (depth unbounded)", chained)]:
         print("%-26s %.4f of raw" % (label, value / raw))
 

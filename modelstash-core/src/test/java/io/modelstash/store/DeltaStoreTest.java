@@ -147,6 +147,68 @@ class DeltaStoreTest {
     }
   }
 
+  /**
+   * Large steps, then small ones, as when a learning rate drops: version 2 is a delta against
+   * version 1 but far from it, version 3 is a small step from version 2. Against version 1 it would
+   * be about as costly as version 2's delta, for every later version too; instead it becomes a new
+   * base, and version 4 is a small delta against it. The choice is the same whether the store still
+   * holds version 2's chunks decoded or has to decode them.
+   */
+  @Test
+  void aHistoryThatSettlesStartsANewBase() throws IOException {
+    List<List<ModelStash.ChunkUse>> kept = history(dir.resolve("kept"), false);
+    List<List<ModelStash.ChunkUse>> reopened = history(dir.resolve("reopened"), true);
+    assertThat(reopened).isEqualTo(kept);
+  }
+
+  /** Stores the history; returns the chunks of its tensors, version by version. */
+  private List<List<ModelStash.ChunkUse>> history(Path root, boolean reopenEachTime)
+      throws IOException {
+    ModelPath path = ModelPath.parse("run/model");
+    Weights w = new Weights(3);
+    float[] steps = {3e-3f, 1e-7f, 1e-7f};
+    List<Path> files = new ArrayList<>();
+    ModelStash stash = ModelStash.open(root.resolve("store"));
+    try {
+      for (int v = 1; v <= 4; v++) {
+        files.add(w.save(Files.createDirectories(root).resolve("v" + v + ".safetensors")));
+        if (reopenEachTime && v > 1) {
+          stash.close();
+          stash = ModelStash.open(root.resolve("store"));
+        }
+        stash.put(path, files.get(v - 1), PutOptions.none());
+        if (v < 4) {
+          w.step(steps[v - 1], Set.of());
+        }
+      }
+      List<List<ModelStash.ChunkUse>> floats = new ArrayList<>();
+      for (int v = 1; v <= 4; v++) {
+        floats.add(
+            stash.chunks(stash.resolve(Ref.version(path, v))).stream()
+                .filter(c -> !c.segment().equals("(opaque)"))
+                .toList());
+      }
+      assertThat(floats.get(1)).as("version 2").allMatch(c -> isDelta(c.codec()));
+      assertThat(floats.get(2)).as("version 3").allMatch(c -> c.base().isEmpty());
+      for (int i = 0; i < floats.get(3).size(); i++) {
+        assertThat(floats.get(3).get(i).base()).as("version 4").contains(floats.get(2).get(i).id());
+      }
+      long[] added = new long[4];
+      for (int v = 1; v <= 4; v++) {
+        VersionInfo info = stash.resolve(Ref.version(path, v));
+        added[v - 1] = info.storedBytesAdded();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        stash.get(Ref.version(path, v), out);
+        assertThat(out.toByteArray()).isEqualTo(Files.readAllBytes(files.get(v - 1)));
+      }
+      // version 3 costs more than a delta against version 1 would have, version 4 far less
+      assertThat(added[3]).isLessThan(added[1] / 2);
+      return floats;
+    } finally {
+      stash.close();
+    }
+  }
+
   @Test
   void aFineTuneIsStoredAgainstTheBaseItNames() throws IOException {
     Weights w = new Weights(2);

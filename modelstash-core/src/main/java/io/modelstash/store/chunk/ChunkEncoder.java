@@ -20,6 +20,7 @@ public final class ChunkEncoder {
     private final Digest id;
     private final byte[] raw;
     private final boolean standalone;
+    private final byte[] latest;
 
     /**
      * @param id the SHA-256 of {@code raw}, i.e. the base chunk's name
@@ -32,9 +33,14 @@ public final class ChunkEncoder {
     }
 
     private Base(Digest id, byte[] raw, boolean standalone, boolean copy) {
+      this(id, copy ? raw.clone() : raw, standalone, null);
+    }
+
+    private Base(Digest id, byte[] raw, boolean standalone, byte[] latest) {
       this.id = Objects.requireNonNull(id, "id");
-      this.raw = copy ? raw.clone() : raw;
+      this.raw = raw;
       this.standalone = standalone;
+      this.latest = latest;
     }
 
     /** A base named by the SHA-256 of {@code raw}. */
@@ -48,6 +54,16 @@ public final class ChunkEncoder {
      */
     public static Base sharing(Digest id, byte[] raw) {
       return new Base(id, raw, true, false);
+    }
+
+    /**
+     * This base, together with the raw bytes of the latest chunk stored as a delta against it at
+     * the same place (the base version's own chunk, when that is a delta), used as they are without
+     * a copy. When the new chunk is much closer to that chunk than to this base, the encoder stores
+     * it standalone instead, as a new base for the versions that follow: see {@link #encodeBest}.
+     */
+    public Base withLatest(byte[] latest) {
+      return new Base(id, raw, standalone, Objects.requireNonNull(latest, "latest"));
     }
 
     /** The base chunk's name. */
@@ -131,9 +147,16 @@ public final class ChunkEncoder {
    * it unencoded if none makes it smaller. A chunk refers to the base only if a delta was chosen.
    *
    * <p>To keep ingest fast, large chunks are not encoded every way: each candidate encodes an
-   * evenly spread sample of the chunk, and only the best (and the runner-up, if its estimate is
-   * within a few percent) encodes the whole chunk. The result may thus be slightly larger than the
-   * best possible, never incorrect.
+   * evenly spread sample of the chunk, and only the best encodes the whole chunk. The result may
+   * thus be slightly larger than the best possible, never incorrect.
+   *
+   * <p>A base {@linkplain Base#withLatest with the latest delta against it} may make the encoder
+   * store the chunk standalone although a delta would be smaller: when a delta against that latest
+   * chunk would save enough over the delta against the base to repay, within {@link
+   * CodecSelector#KEYFRAME_PAYBACK} versions, what storing this chunk standalone costs now. Deltas
+   * are only ever against standalone chunks, so a history whose deltas have drifted far from their
+   * base (a learning rate that dropped, a run that settled) starts a new base this way instead of
+   * paying the old distance for every later version.
    *
    * @param type what the bytes hold; it only steers the choice
    * @param base a standalone base chunk, if a delta is allowed: of the same length for a
@@ -153,7 +176,9 @@ public final class ChunkEncoder {
       Digest id, byte[] raw, ElementType type, Optional<Base> base) {
     checkLength(raw);
     base.ifPresent(b -> checkBase(raw, b, type.floating()));
-    CodecSelector.Choice c = CodecSelector.choose(raw, type, base.map(b -> b.raw).orElse(null));
+    CodecSelector.Choice c =
+        CodecSelector.choose(
+            raw, type, base.map(b -> b.raw).orElse(null), base.map(b -> b.latest).orElse(null));
     if (c.cost() >= raw.length) {
       return frame(id, StoredCodec.ID, raw.length, raw, Optional.empty());
     }

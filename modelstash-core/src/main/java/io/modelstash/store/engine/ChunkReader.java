@@ -18,8 +18,10 @@ import java.io.IOException;
  * ({@link DecodedChunks}) for the life of the store, or of the process where it is shared:
  * consecutive versions of a path delta against the same bases, so a process that reads or writes
  * several versions (import, export, a series of puts, verify, migrate) decodes each base once
- * instead of once per version. A cached chunk was checked when it was decoded; {@link #check}
- * bypasses the cache for verification. Arrays returned may be shared and must not be modified.
+ * instead of once per version. Chunks just written are kept there too, deltas included, since the
+ * next version's put compares against them. A cached chunk was checked when it was decoded; {@link
+ * #check} bypasses the cache for verification. Arrays returned may be shared and must not be
+ * modified.
  */
 public final class ChunkReader {
   private final BlobStore blobs;
@@ -107,8 +109,18 @@ public final class ChunkReader {
   }
 
   /**
-   * Keeps the raw bytes of a standalone chunk that was just written, the likely base of the next
-   * version's deltas. The caller must not modify {@code raw} afterwards.
+   * The raw bytes of a chunk that was recently written or read, from the cache, else as {@link
+   * #read} gives them (and not cached then).
+   */
+  byte[] recent(Manifest.ChunkRef ref) throws IOException {
+    byte[] hit = bases.get(ref.id());
+    return hit != null ? checkLength(ref, hit) : read(ref);
+  }
+
+  /**
+   * Keeps the raw bytes of a chunk that was just written: the likely base of the next version's
+   * deltas if it is standalone, else what the next version's keyframe choice compares against. The
+   * caller must not modify {@code raw} afterwards.
    */
   void remember(Digest id, byte[] raw) {
     bases.put(id, raw);

@@ -131,10 +131,9 @@ final class ChunkWriter {
 
   private void store(Digest id, EncodedChunk encoded, byte[] raw) throws IOException {
     blobs.put(BlobKind.CHUNK, id, encoded.openStream(), encoded.objectLength());
-    if (encoded.base().isEmpty()) {
-      // the next version's deltas will likely want it as their base
-      reader.remember(id, raw);
-    }
+    // the next version's deltas will likely want it: as their base if it is standalone, else as
+    // the latest chunk of its base's that their keyframe choice compares against
+    reader.remember(id, raw);
     storedAdded.addAndGet(encoded.objectLength());
     referenced.put(
         id,
@@ -144,7 +143,9 @@ final class ChunkWriter {
 
   /**
    * The standalone chunk to delta against, if the base version has a usable one: of the same length
-   * for floating-point data, of any length for other bytes (which the patch codec encodes).
+   * for floating-point data, of any length for other bytes (which the patch codec encodes). When
+   * the base version's chunk is itself a delta against it, that chunk comes along as the latest one
+   * (see {@link ChunkEncoder.Base#withLatest}), read from the cache of recent chunks or decoded.
    */
   private Optional<ChunkEncoder.Base> deltaBase(
       Digest id, byte[] raw, ElementType type, Optional<Manifest.ChunkRef> base)
@@ -160,15 +161,25 @@ final class ChunkWriter {
       return Optional.empty();
     }
     Digest standalone = record.get().base().orElse(base.get().id());
+    ChunkEncoder.Base chosen;
     try {
       byte[] bytes = reader.standalone(standalone);
-      return !sameLength || bytes.length == raw.length
-          ? Optional.of(ChunkEncoder.Base.sharing(standalone, bytes))
-          : Optional.empty();
+      if (sameLength && bytes.length != raw.length) {
+        return Optional.empty();
+      }
+      chosen = ChunkEncoder.Base.sharing(standalone, bytes);
     } catch (IOException e) {
       // a base that cannot be read is only a missed saving; the chunk is stored standalone
       return Optional.empty();
     }
+    if (record.get().base().isPresent() && base.get().length() == raw.length) {
+      try {
+        chosen = chosen.withLatest(reader.recent(base.get()));
+      } catch (IOException e) {
+        // without it the chunk is a delta against the base whenever that is smaller
+      }
+    }
+    return Optional.of(chosen);
   }
 
   /**

@@ -6,8 +6,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Raw bytes of standalone chunks, the bases of deltas, least recently used first out, within a byte
- * budget. A chunk is named by the SHA-256 of its raw bytes and only ever entered with bytes that
+ * Raw bytes of recent chunks, least recently used first out, within a byte budget: standalone
+ * chunks, the bases of deltas, and the chunks last written, which the next version compares
+ * against. A chunk is named by the SHA-256 of its raw bytes and only ever entered with bytes that
  * were checked against (or hashed into) its name, so an entry stays right for as long as it is
  * kept, in any store.
  *

@@ -42,6 +42,50 @@ class EncodeBestTest {
     assertThat(DECODER.decode(c.toByteArray(), c.id())).isEqualTo(raw);
   }
 
+  /** {@code raw} with every unit's bit pattern moved by up to {@code reach} either way. */
+  private static byte[] drifted(byte[] raw, int reach, long seed) {
+    java.util.Random r = new java.util.Random(seed);
+    ByteBuffer b = ByteBuffer.wrap(raw.clone()).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < raw.length; i += 4) {
+      b.putInt(i, b.getInt(i) + r.nextInt(2 * reach + 1) - reach);
+    }
+    return b.array();
+  }
+
+  private static EncodedChunk best(byte[] raw, byte[] base, byte[] latest) {
+    return ChunkEncoder.encodeBest(
+        raw, ElementType.FLOAT32, Optional.of(ChunkEncoder.Base.of(base, true).withLatest(latest)));
+  }
+
+  @Test
+  void startsANewBaseWhenTheLatestDeltaIsMuchCloser() throws IOException {
+    byte[] base = FloatData.gaussian(4, MIB / 4, 0, 0.02, 11);
+    byte[] latest = drifted(base, 1 << 18, 12);
+    byte[] raw = FloatData.nudged(latest, 4, 0.3, 13);
+
+    EncodedChunk greedy = best(raw, ElementType.FLOAT32, base);
+    assertThat(greedy.base()).as("a delta against the base is smaller").contains(Digest.of(base));
+
+    EncodedChunk c = best(raw, base, latest);
+    assertThat(c.base()).isEmpty();
+    assertThat(c.codecId()).isEqualTo(ByteGroupingCodec.ID);
+    assertThat(DECODER.decode(c.toByteArray(), c.id())).isEqualTo(raw);
+    // it costs more now, and the next version, a delta against it, more than makes up for that
+    byte[] next = FloatData.nudged(raw, 4, 0.3, 14);
+    assertThat(c.objectLength() + best(next, ElementType.FLOAT32, raw).objectLength())
+        .isLessThan(greedy.objectLength() + best(next, ElementType.FLOAT32, base).objectLength());
+  }
+
+  @Test
+  void keepsTheBaseWhileTheLatestDeltaIsNoCloser() throws IOException {
+    byte[] base = FloatData.gaussian(4, MIB / 4, 0, 0.02, 15);
+    byte[] latest = FloatData.nudged(base, 4, 0.3, 16);
+    byte[] raw = FloatData.nudged(base, 4, 0.3, 17);
+    EncodedChunk c = best(raw, base, latest);
+    assertThat(c.base()).contains(Digest.of(base));
+    assertThat(decode(c, base)).isEqualTo(raw);
+  }
+
   @Test
   void usesADeltaAgainstACloseBase() throws IOException {
     byte[] base = FloatData.gaussian(4, MIB / 4, 0, 0.02, 2);

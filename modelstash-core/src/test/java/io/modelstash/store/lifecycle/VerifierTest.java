@@ -42,12 +42,18 @@ class VerifierTest {
     }
   }
 
-  /** A chunk of {@code only} that no other version of the history uses. */
+  /** A chunk of {@code only} that no other version of the history reads, not even as a base. */
   private Digest chunkOnlyIn(VersionId only, List<VersionId> all) throws IOException {
+    // a chunk another version reads, itself or as the base of one of its deltas
     Set<Digest> others = new HashSet<>();
     for (VersionId id : all) {
       if (!id.equals(only)) {
-        chunksOf(id).forEach(c -> others.add(c.id()));
+        chunksOf(id)
+            .forEach(
+                c -> {
+                  others.add(c.id());
+                  c.base().ifPresent(others::add);
+                });
       }
     }
     return chunksOf(only).stream()
