@@ -2,6 +2,7 @@
 """How small a history of fp32 checkpoints can get under modelstash's delta rule, by order-0 entropy.
 
     /usr/bin/python3 bench/depth_bound.py bench/out/S1        # any folder of *.pt, in name order
+    /usr/bin/python3 bench/depth_bound.py bench/out/S5/lr0.1/epoch0{1,2,3}.pt   # or files, in order
 
 modelstash codes a chunk standalone (byte grouping) or as a delta against a *standalone* chunk of
 an earlier version (delta depth 1, so a read needs at most two chunks). Which earlier chunk is the
@@ -47,7 +48,14 @@ def streams_cost(units):
 
 
 def main():
-    files = sorted(glob.glob(sys.argv[1] + "/*.pt"))
+    if len(sys.argv) < 2:
+        sys.exit("usage: depth_bound.py FOLDER_OF_ONE_HISTORY | FILE.pt FILE.pt ...")
+    # a folder holds one history's saves, in name order; or the files are given in order
+    files = sorted(glob.glob(sys.argv[1] + "/*.pt")) if len(sys.argv) == 2 else sys.argv[1:]
+    if len(files) < 2:
+        sys.exit("depth_bound: need at least two checkpoints of one history, found %d in %s"
+                 " (a sweep's runs are separate histories: give one run's files in order)"
+                 % (len(files), sys.argv[1]))
     versions = [{k: rotated(v) for k, v in tensors(torch.load(f))} for f in files]
     n = len(versions)
     raw = payback = greedy = average = best = chained = 0.0
