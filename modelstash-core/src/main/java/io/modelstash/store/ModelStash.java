@@ -285,7 +285,9 @@ public final class ModelStash implements Closeable {
       Map<String, StorageLocation> locations = new HashMap<>();
       locate(d, new int[0], locations);
       tensors = tensorTable(readable(d), tensorOfKey, locations);
-      written = engine.write(d, tensorOfKey, baseLayout(path, options));
+      // a named base may be shared by a family of fine-tunes, none of which deltas against
+      // another: a new keyframe there would never be repaid
+      written = engine.write(d, tensorOfKey, baseLayout(path, options), options.base().isEmpty());
     }
     Manifest manifest =
         new Manifest(

@@ -209,6 +209,43 @@ class DeltaStoreTest {
     }
   }
 
+  /**
+   * Fine-tunes of a named base that is itself a delta: each is much closer to that base than to its
+   * keyframe, but no fine-tune deltas against another, so a new keyframe would never be repaid;
+   * they stay deltas against the keyframe.
+   */
+  @Test
+  void fineTunesOfABaseThatIsADeltaStayDeltas() throws IOException {
+    Weights w = new Weights(4);
+    try (ModelStash stash = ModelStash.open(dir.resolve("store"))) {
+      ModelPath hub = ModelPath.parse("hub/base");
+      stash.put(hub, w.save(dir.resolve("b1.safetensors")), PutOptions.none());
+      w.step(3e-3f, Set.of());
+      stash.put(hub, w.save(dir.resolve("b2.safetensors")), PutOptions.none());
+      List<ModelStash.ChunkUse> keyframes = stash.chunks(stash.resolve(Ref.version(hub, 1)));
+      Set<Digest> keyframeIds =
+          keyframes.stream().map(ModelStash.ChunkUse::id).collect(Collectors.toSet());
+      assertThat(stash.chunks(stash.resolve(Ref.version(hub, 2))))
+          .filteredOn(c -> !c.segment().equals("(opaque)"))
+          .allMatch(c -> c.base().isPresent() && keyframeIds.contains(c.base().get()));
+      for (String name : List.of("ft-a", "ft-b")) {
+        Weights ft = new Weights(4);
+        ft.tensors.clear();
+        w.tensors.forEach((k, v) -> ft.tensors.put(k, v.clone()));
+        ft.step(1e-7f, Set.of());
+        ModelPath path = ModelPath.parse("family/" + name);
+        stash.put(
+            path,
+            ft.save(dir.resolve(name + ".safetensors")),
+            PutOptions.none().withBase(Ref.version(hub, 2)));
+        assertThat(stash.chunks(stash.resolve(Ref.latest(path))))
+            .as(name)
+            .filteredOn(c -> !c.segment().equals("(opaque)"))
+            .allMatch(c -> c.base().isPresent() && keyframeIds.contains(c.base().get()));
+      }
+    }
+  }
+
   @Test
   void aFineTuneIsStoredAgainstTheBaseItNames() throws IOException {
     Weights w = new Weights(2);

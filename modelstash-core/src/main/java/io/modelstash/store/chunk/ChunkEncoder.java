@@ -156,7 +156,8 @@ public final class ChunkEncoder {
    * CodecSelector#KEYFRAME_PAYBACK} versions, what storing this chunk standalone costs now. Deltas
    * are only ever against standalone chunks, so a history whose deltas have drifted far from their
    * base (a learning rate that dropped, a run that settled) starts a new base this way instead of
-   * paying the old distance for every later version.
+   * paying the old distance for every later version. The caller gives the latest chunk only where
+   * the next version will delta against this one: in a history, not among fine-tunes of one base.
    *
    * @param type what the bytes hold; it only steers the choice
    * @param base a standalone base chunk, if a delta is allowed: of the same length for a

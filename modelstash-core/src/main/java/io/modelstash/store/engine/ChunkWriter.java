@@ -46,6 +46,7 @@ final class ChunkWriter {
   private final Map<Digest, ChunkInfo> referenced = new ConcurrentHashMap<>();
   private final Map<Digest, Boolean> order = new LinkedHashMap<>();
   private final AtomicLong storedAdded = new AtomicLong();
+  private final boolean history;
 
   /**
    * @param pool encodes chunks (CPU work)
@@ -53,6 +54,8 @@ final class ChunkWriter {
    *     one chunk durable overlaps with encoding and with other chunks' writes
    * @param window chunks held in memory at most, being encoded or written
    * @param known chunk records already fetched (the base version's), looked up before the catalog
+   * @param history whether the base version is the previous one of a history, so that a new
+   *     keyframe can pay (see {@link #deltaBase})
    */
   ChunkWriter(
       BlobStore blobs,
@@ -61,7 +64,8 @@ final class ChunkWriter {
       ChunkReader reader,
       ExecutorService pool,
       ExecutorService io,
-      int window) {
+      int window,
+      boolean history) {
     this.blobs = blobs;
     this.catalog = catalog;
     this.known = known;
@@ -69,6 +73,7 @@ final class ChunkWriter {
     this.pool = pool;
     this.io = io;
     this.inFlight = new Semaphore(window);
+    this.history = history;
   }
 
   /**
@@ -143,9 +148,10 @@ final class ChunkWriter {
 
   /**
    * The standalone chunk to delta against, if the base version has a usable one: of the same length
-   * for floating-point data, of any length for other bytes (which the patch codec encodes). When
-   * the base version's chunk is itself a delta against it, that chunk comes along as the latest one
-   * (see {@link ChunkEncoder.Base#withLatest}), read from the cache of recent chunks or decoded.
+   * for floating-point data, of any length for other bytes (which the patch codec encodes). In a
+   * history, when the base version's chunk is itself a delta against it, that chunk comes along as
+   * the latest one (see {@link ChunkEncoder.Base#withLatest}), read from the cache of recent chunks
+   * or decoded.
    */
   private Optional<ChunkEncoder.Base> deltaBase(
       Digest id, byte[] raw, ElementType type, Optional<Manifest.ChunkRef> base)
@@ -172,7 +178,7 @@ final class ChunkWriter {
       // a base that cannot be read is only a missed saving; the chunk is stored standalone
       return Optional.empty();
     }
-    if (record.get().base().isPresent() && base.get().length() == raw.length) {
+    if (history && record.get().base().isPresent() && base.get().length() == raw.length) {
       try {
         chosen = chosen.withLatest(reader.recent(base.get()));
       } catch (IOException e) {

@@ -54,15 +54,23 @@ public final class Engine implements Closeable {
    * Chunks and writes a decomposed file; returns its layout. {@code tensorOfKey} names the first
    * tensor viewing each storage key, when the file could be read; payloads that match one of {@code
    * base}'s (same tensor, dtype and size) may be stored as deltas against it.
+   *
+   * @param history whether {@code base} is the previous version of the same history, which the next
+   *     version will delta against in turn: only then may a chunk become a new keyframe where a
+   *     delta would be smaller (see {@link io.modelstash.store.chunk.ChunkEncoder#encodeBest})
    */
   public Written write(
-      Decomposition d, Map<String, String> tensorOfKey, Optional<Manifest.Layout> base)
+      Decomposition d,
+      Map<String, String> tensorOfKey,
+      Optional<Manifest.Layout> base,
+      boolean history)
       throws IOException {
     BaseIndex index = base.map(BaseIndex::of).orElse(BaseIndex.EMPTY);
     // the base's chunk records in a few queries, not one or two per chunk: unchanged chunks and
     // delta bases are found there, which on a remote catalog saves a round trip per chunk
     Map<Digest, ChunkInfo> known = catalog.liveChunkInfos(index.chunkIds());
-    ChunkWriter writer = new ChunkWriter(blobs, catalog, known, reader, pool, io, 8 * threads);
+    ChunkWriter writer =
+        new ChunkWriter(blobs, catalog, known, reader, pool, io, 8 * threads, history);
     Manifest.Layout layout;
     try {
       layout = new Ingest(writer, tensorOfKey, index).layout(d);
