@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.zip.CRC32C;
 
 /** Frames raw chunk bytes as a chunk object (layout in {@code package-info}). Stateless. */
@@ -20,7 +21,7 @@ public final class ChunkEncoder {
     private final Digest id;
     private final byte[] raw;
     private final boolean standalone;
-    private final byte[] latest;
+    private final Supplier<byte[]> latest;
 
     /**
      * @param id the SHA-256 of {@code raw}, i.e. the base chunk's name
@@ -36,7 +37,7 @@ public final class ChunkEncoder {
       this(id, copy ? raw.clone() : raw, standalone, null);
     }
 
-    private Base(Digest id, byte[] raw, boolean standalone, byte[] latest) {
+    private Base(Digest id, byte[] raw, boolean standalone, Supplier<byte[]> latest) {
       this.id = Objects.requireNonNull(id, "id");
       this.raw = raw;
       this.standalone = standalone;
@@ -57,12 +58,14 @@ public final class ChunkEncoder {
     }
 
     /**
-     * This base, together with the raw bytes of the latest chunk stored as a delta against it at
-     * the same place (the base version's own chunk, when that is a delta), used as they are without
-     * a copy. When the new chunk is much closer to that chunk than to this base, the encoder stores
-     * it standalone instead, as a new base for the versions that follow: see {@link #encodeBest}.
+     * This base, together with where to get the raw bytes of the latest chunk stored as a delta
+     * against it at the same place (the base version's own chunk, when that is a delta). The
+     * encoder asks only when a new keyframe could pay, at most once, and uses the bytes as they are
+     * without a copy; null means they are not to be had. When the new chunk is much closer to that
+     * chunk than to this base, the encoder stores it standalone instead, as a new base for the
+     * versions that follow: see {@link #encodeBest}.
      */
-    public Base withLatest(byte[] latest) {
+    public Base withLatest(Supplier<byte[]> latest) {
       return new Base(id, raw, standalone, Objects.requireNonNull(latest, "latest"));
     }
 

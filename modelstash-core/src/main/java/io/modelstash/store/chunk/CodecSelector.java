@@ -3,6 +3,8 @@ package io.modelstash.store.chunk;
 import io.modelstash.store.name.Digest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * Chooses the codec for {@link ChunkEncoder#encodeBest}: every candidate encodes the same sample of
@@ -62,15 +64,12 @@ final class CodecSelector {
 
   private record Candidate(int codecId, boolean delta, Coder coder) {}
 
-  static Choice choose(byte[] raw, ElementType type, byte[] base) {
-    return choose(raw, type, base, null);
-  }
-
   /**
-   * The best encoding of {@code raw}, given its base (or null) and the latest chunk stored as a
-   * delta against that base at the same place (or null): see {@link ChunkEncoder#encodeBest}.
+   * The best encoding of {@code raw}, given its base (or null) and where to get the latest chunk
+   * stored as a delta against that base at the same place (or null; asked only when a new keyframe
+   * could pay, and it may answer null): see {@link ChunkEncoder#encodeBest}.
    */
-  static Choice choose(byte[] raw, ElementType type, byte[] base, byte[] latest) {
+  static Choice choose(byte[] raw, ElementType type, byte[] base, Supplier<byte[]> latest) {
     List<Candidate> candidates = candidates(type, raw, base);
     // a sample of a chunk does not line up with a sample of a patch base of another length
     boolean patch = candidates.stream().anyMatch(c -> c.codecId() == PatchCodec.ID);
@@ -82,12 +81,21 @@ final class CodecSelector {
       made[i] = encode(candidates.get(i), sample, baseSample);
     }
     int best = smallest(made, candidates, true);
-    if (candidates.get(best).delta()
+    int alone = smallest(made, candidates, false);
+    Candidate bestDelta = candidates.get(best);
+    if (bestDelta.delta()
         && latest != null
-        && latest.length == raw.length
         && !patch
-        && restarts(made, candidates, sample, whole ? latest : sample(latest, type.width()))) {
-      best = smallest(made, candidates, false);
+        && restarts(
+            made[alone].cost(),
+            made[best].cost(),
+            () -> {
+              byte[] l = latest.get();
+              return l == null || l.length != raw.length
+                  ? Long.MAX_VALUE
+                  : encode(bestDelta, sample, whole ? l : sample(l, type.width())).cost();
+            })) {
+      best = alone;
     }
     return whole ? made[best] : encode(candidates.get(best), raw, base);
   }
@@ -99,17 +107,9 @@ final class CodecSelector {
    * delta against the latest chunk is estimated with the codec that did best against the base, and
    * not at all where the answer cannot be yes (a delta at most half the standalone size).
    */
-  private static boolean restarts(
-      Choice[] made, List<Candidate> candidates, byte[] sample, byte[] latestSample) {
-    int best = smallest(made, candidates, true);
-    long toBase = made[best].cost();
-    long alone = made[smallest(made, candidates, false)].cost();
+  private static boolean restarts(long alone, long toBase, LongSupplier toLatest) {
     long gainNeeded = (alone - toBase) / KEYFRAME_PAYBACK;
-    if (toBase - gainNeeded <= 0) {
-      return false;
-    }
-    long toLatest = encode(candidates.get(best), sample, latestSample).cost();
-    return toBase - toLatest > gainNeeded;
+    return toBase - gainNeeded > 0 && toBase - toLatest.getAsLong() > gainNeeded;
   }
 
   /** The index of the smallest choice, among all or only among those that are not deltas. */

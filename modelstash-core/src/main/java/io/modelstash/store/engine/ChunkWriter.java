@@ -151,7 +151,7 @@ final class ChunkWriter {
    * for floating-point data, of any length for other bytes (which the patch codec encodes). In a
    * history, when the base version's chunk is itself a delta against it, that chunk comes along as
    * the latest one (see {@link ChunkEncoder.Base#withLatest}), read from the cache of recent chunks
-   * or decoded.
+   * or decoded when the encoder asks for it.
    */
   private Optional<ChunkEncoder.Base> deltaBase(
       Digest id, byte[] raw, ElementType type, Optional<Manifest.ChunkRef> base)
@@ -179,11 +179,17 @@ final class ChunkWriter {
       return Optional.empty();
     }
     if (history && record.get().base().isPresent() && base.get().length() == raw.length) {
-      try {
-        chosen = chosen.withLatest(reader.recent(base.get()));
-      } catch (IOException e) {
-        // without it the chunk is a delta against the base whenever that is smaller
-      }
+      Manifest.ChunkRef latest = base.get();
+      chosen =
+          chosen.withLatest(
+              () -> {
+                try {
+                  return reader.recent(latest);
+                } catch (IOException e) {
+                  // without it the chunk is a delta against the base whenever that is smaller
+                  return null;
+                }
+              });
     }
     return Optional.of(chosen);
   }

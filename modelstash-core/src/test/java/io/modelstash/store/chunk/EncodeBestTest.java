@@ -54,7 +54,9 @@ class EncodeBestTest {
 
   private static EncodedChunk best(byte[] raw, byte[] base, byte[] latest) {
     return ChunkEncoder.encodeBest(
-        raw, ElementType.FLOAT32, Optional.of(ChunkEncoder.Base.of(base, true).withLatest(latest)));
+        raw,
+        ElementType.FLOAT32,
+        Optional.of(ChunkEncoder.Base.of(base, true).withLatest(() -> latest)));
   }
 
   @Test
