@@ -138,6 +138,12 @@ public abstract class JdbcCatalog implements Catalog {
   protected void beforeMigrate(Connection c) throws SQLException {}
 
   /**
+   * Which schema scripts apply where the databases differ ({@code schema-v<N>-<dialect>.sql}):
+   * {@code sqlite} or {@code postgres}.
+   */
+  protected abstract String dialect();
+
+  /**
    * {@code expression} (a text column) as an {@code ORDER BY} key that sorts by the bytes of its
    * UTF-8 encoding, whatever the database's default collation; ties then break the same way on
    * every database.
@@ -166,15 +172,25 @@ public abstract class JdbcCatalog implements Catalog {
 
   /** Creates or upgrades the schema. */
   private void migrate() throws CatalogException {
-    run(
-        true,
-        "open catalog",
-        "Cannot open catalog " + where,
-        c -> {
-          beforeMigrate(c);
-          return SchemaMigrator.migrate(c, where);
-        });
+    int from =
+        run(
+            true,
+            "open catalog",
+            "Cannot open catalog " + where,
+            c -> {
+              beforeMigrate(c);
+              return SchemaMigrator.migrate(c, where, dialect());
+            });
+    if (from > 0 && from < SchemaMigrator.LATEST) {
+      afterUpgrade(from);
+    }
   }
+
+  /**
+   * Runs once after this opener upgraded an existing catalog from schema {@code from}, outside any
+   * transaction; by default nothing.
+   */
+  protected void afterUpgrade(int from) {}
 
   /** The catalog's location, for messages. */
   protected final String where() {
@@ -369,10 +385,10 @@ public abstract class JdbcCatalog implements Catalog {
               + " days to write, so garbage collection may have removed chunks it uses (put it"
               + " again)");
     }
-    Set<String> needed = new HashSet<>();
+    Set<Digest> needed = new HashSet<>();
     for (ChunkInfo ch : v.chunks()) {
-      needed.add(ch.id().hex());
-      ch.base().ifPresent(b -> needed.add(b.hex()));
+      needed.add(ch.id());
+      ch.base().ifPresent(needed::add);
     }
     try (PreparedStatement p =
         c.prepareStatement("SELECT digest, swept_by FROM chunks WHERE swept_by >= ?")) {
@@ -380,8 +396,9 @@ public abstract class JdbcCatalog implements Catalog {
       try (ResultSet rs = p.executeQuery()) {
         while (rs.next()) {
           long sweptBy = rs.getLong(2);
-          if (needed.contains(rs.getString(1)) && fence.conflictsWith(sweptBy)) {
-            throw new SweptObjectException("chunk", Digest.parse(rs.getString(1)), sweptBy);
+          Digest d = digestAt(rs, 1);
+          if (needed.contains(d) && fence.conflictsWith(sweptBy)) {
+            throw new SweptObjectException("chunk", d, sweptBy);
           }
         }
       }
@@ -475,11 +492,11 @@ public abstract class JdbcCatalog implements Catalog {
       for (ChunkInfo ch : v.chunks()) {
         bind(
             p,
-            ch.id().hex(),
+            key(ch.id()),
             ch.encodedSize(),
             ch.rawSize(),
             ch.codec(),
-            ch.base().map(Digest::hex).orElse(null),
+            ch.base().<Object>map(JdbcCatalog::key).orElse(NO_DIGEST),
             now,
             now);
         p.addBatch();
@@ -489,7 +506,7 @@ public abstract class JdbcCatalog implements Catalog {
     try (PreparedStatement p =
         c.prepareStatement("INSERT INTO version_chunks (path, number, digest) VALUES (?, ?, ?)")) {
       for (ChunkInfo ch : v.chunks()) {
-        bind(p, path, number, ch.id().hex());
+        bind(p, path, number, key(ch.id()));
         p.addBatch();
       }
       p.executeBatch();
@@ -914,20 +931,15 @@ public abstract class JdbcCatalog implements Catalog {
               c.prepareStatement(
                   "SELECT encoded_size, raw_size, codec, base_digest, created_at,"
                       + " last_referenced_at FROM chunks WHERE digest = ? AND swept_by IS NULL")) {
-            bind(p, id.hex());
+            bind(p, key(id));
             try (ResultSet rs = p.executeQuery()) {
               if (!rs.next()) {
                 return Optional.empty();
               }
-              String base = rs.getString(4);
+              Optional<Digest> base = optionalDigestAt(rs, 4);
               return Optional.of(
                   new ChunkRecord(
-                      new ChunkInfo(
-                          id,
-                          rs.getLong(1),
-                          rs.getLong(2),
-                          rs.getInt(3),
-                          Optional.ofNullable(base).map(Digest::parse)),
+                      new ChunkInfo(id, rs.getLong(1), rs.getLong(2), rs.getInt(3), base),
                       Instant.ofEpochMilli(rs.getLong(5)),
                       Instant.ofEpochMilli(rs.getLong(6))));
             }
@@ -944,11 +956,7 @@ public abstract class JdbcCatalog implements Catalog {
 
   private static ChunkInfo chunkInfoOf(ResultSet rs) throws SQLException {
     return new ChunkInfo(
-        Digest.parse(rs.getString(1)),
-        rs.getLong(2),
-        rs.getLong(3),
-        rs.getInt(4),
-        Optional.ofNullable(rs.getString(5)).map(Digest::parse));
+        digestAt(rs, 1), rs.getLong(2), rs.getLong(3), rs.getInt(4), optionalDigestAt(rs, 5));
   }
 
   private static List<ChunkInfo> chunkInfos(Connection c, String sql, Object... args)
@@ -995,7 +1003,7 @@ public abstract class JdbcCatalog implements Catalog {
       q.append(suffix);
       Object[] args = new Object[part.size()];
       for (int i = 0; i < part.size(); i++) {
-        args[i] = part.get(i).hex();
+        args[i] = key(part.get(i));
       }
       try (PreparedStatement p = c.prepareStatement(q.toString())) {
         bind(p, args);
@@ -1028,7 +1036,7 @@ public abstract class JdbcCatalog implements Catalog {
               "SELECT digest, COUNT(*) FROM version_chunks WHERE digest IN (",
               ") GROUP BY digest",
               ids,
-              rs -> out.put(Digest.parse(rs.getString(1)), rs.getLong(2)));
+              rs -> out.put(digestAt(rs, 1), rs.getLong(2)));
           return out;
         });
   }
@@ -1219,7 +1227,7 @@ public abstract class JdbcCatalog implements Catalog {
             "SELECT c.last_referenced_at FROM chunks c WHERE c.digest = ? AND c.swept_by IS NULL"
                 + " AND NOT EXISTS (SELECT 1 FROM version_chunks vc WHERE vc.digest = c.digest)")) {
       for (Digest d : r.chunks()) {
-        bind(p, d.hex());
+        bind(p, key(d));
         try (ResultSet rs = p.executeQuery()) {
           if (rs.next() && (r.released().contains(d) || rs.getLong(1) < cutoff)) {
             condemned.add(d);
@@ -1230,7 +1238,7 @@ public abstract class JdbcCatalog implements Catalog {
     Set<Digest> orphansWithoutRow = new HashSet<>();
     try (PreparedStatement p = c.prepareStatement("SELECT swept_by FROM chunks WHERE digest = ?")) {
       for (Digest d : r.orphanChunks()) {
-        bind(p, d.hex());
+        bind(p, key(d));
         try (ResultSet rs = p.executeQuery()) {
           if (!rs.next()) {
             orphansWithoutRow.add(d);
@@ -1252,10 +1260,10 @@ public abstract class JdbcCatalog implements Catalog {
       while (changed) {
         changed = false;
         for (Digest d : new ArrayList<>(condemned)) {
-          bind(p, d.hex());
+          bind(p, key(d));
           try (ResultSet rs = p.executeQuery()) {
             while (rs.next()) {
-              if (!condemned.contains(Digest.parse(rs.getString(1)))) {
+              if (!condemned.contains(digestAt(rs, 1))) {
                 condemned.remove(d);
                 changed = true;
                 break;
@@ -1274,10 +1282,10 @@ public abstract class JdbcCatalog implements Catalog {
                     + " ?)")) {
       for (Digest d : condemned) {
         if (orphansWithoutRow.contains(d)) {
-          bind(insert, d.hex(), now, now, g);
+          bind(insert, key(d), now, now, g);
           insert.addBatch();
         } else {
-          bind(tomb, g, d.hex());
+          bind(tomb, g, key(d));
           tomb.addBatch();
         }
       }
@@ -1394,13 +1402,37 @@ public abstract class JdbcCatalog implements Catalog {
 
   // ---- JDBC helpers
 
+  /** Binds SQL NULL to a digest column (a text NULL is refused there by PostgreSQL). */
+  private static final Object NO_DIGEST = new Object();
+
+  /**
+   * How a chunk digest is kept: its 32 bytes (schema 3 on), half the size of hex text in rows and
+   * indexes. Manifest and file digests stay hex text, one per version.
+   */
+  private static byte[] key(Digest d) {
+    return d.toBytes();
+  }
+
+  private static Digest digestAt(ResultSet rs, int column) throws SQLException {
+    return Digest.fromBytes(rs.getBytes(column));
+  }
+
+  private static Optional<Digest> optionalDigestAt(ResultSet rs, int column) throws SQLException {
+    byte[] b = rs.getBytes(column);
+    return b == null ? Optional.empty() : Optional.of(Digest.fromBytes(b));
+  }
+
   private static void bind(PreparedStatement p, Object... args) throws SQLException {
     for (int i = 0; i < args.length; i++) {
       Object a = args[i];
       if (a == null) {
         p.setNull(i + 1, Types.VARCHAR);
+      } else if (a == NO_DIGEST) {
+        p.setNull(i + 1, Types.BINARY);
       } else if (a instanceof String s) {
         p.setString(i + 1, s);
+      } else if (a instanceof byte[] b) {
+        p.setBytes(i + 1, b);
       } else if (a instanceof Long l) {
         p.setLong(i + 1, l);
       } else if (a instanceof Integer n) {

@@ -20,13 +20,14 @@ import java.util.List;
  * lock; an advisory lock in PostgreSQL, where {@code CREATE TABLE IF NOT EXISTS} alone races).
  *
  * <p>The version lives in the one-row table {@code schema_version}. Script {@code schema-v<N>.sql}
- * upgrades version N−1 to N; an empty database is version 0. A database at a version newer than
- * {@link #LATEST} is refused, since this code cannot know what changed.
+ * upgrades version N−1 to N, or {@code schema-v<N>-<dialect>.sql} where the databases need
+ * different statements; an empty database is version 0. A database at a version newer than {@link
+ * #LATEST} is refused, since this code cannot know what changed.
  */
 public final class SchemaMigrator {
 
   /** The schema version this code creates and understands. */
-  public static final int LATEST = 2;
+  public static final int LATEST = 3;
 
   private SchemaMigrator() {}
 
@@ -34,10 +35,12 @@ public final class SchemaMigrator {
    * Migrates the database on {@code c}; the caller runs this in a write transaction.
    *
    * @param where the catalog's location, for messages
+   * @param dialect the database's scripts where they differ: {@code sqlite} or {@code postgres}
    * @return the version found before migrating (0 for a new catalog)
    * @throws CatalogException if the schema is newer than {@link #LATEST} or malformed
    */
-  public static int migrate(Connection c, String where) throws SQLException, CatalogException {
+  public static int migrate(Connection c, String where, String dialect)
+      throws SQLException, CatalogException {
     // Checked first so that opening an up-to-date catalog runs no DDL at all: a user allowed only
     // to read and write the tables can open it.
     if (!hasTable(c, "schema_version")) {
@@ -77,7 +80,7 @@ public final class SchemaMigrator {
     }
     for (int v = (int) found + 1; v <= LATEST; v++) {
       try (Statement s = c.createStatement()) {
-        for (String sql : statements(v)) {
+        for (String sql : statements(v, dialect)) {
           s.execute(sql);
         }
       }
@@ -109,11 +112,19 @@ public final class SchemaMigrator {
     return false;
   }
 
-  /** The statements of script {@code schema-v<version>.sql}, without comments. */
-  static List<String> statements(int version) {
-    String name = "schema-v" + version + ".sql";
+  /**
+   * The statements of script {@code schema-v<version>-<dialect>.sql}, or of {@code
+   * schema-v<version>.sql} when there is none for the dialect, without comments.
+   */
+  static List<String> statements(int version, String dialect) {
+    String name = "schema-v" + version + "-" + dialect + ".sql";
     String text;
-    try (InputStream in = SchemaMigrator.class.getResourceAsStream(name)) {
+    InputStream found = SchemaMigrator.class.getResourceAsStream(name);
+    if (found == null) {
+      name = "schema-v" + version + ".sql";
+      found = SchemaMigrator.class.getResourceAsStream(name);
+    }
+    try (InputStream in = found) {
       if (in == null) {
         throw new IllegalStateException("Missing resource " + name + " (a broken build)");
       }

@@ -329,4 +329,9 @@ public final class PostgresCatalog extends JdbcCatalog {
     }
     return false;
   }
+
+  @Override
+  protected String dialect() {
+    return "postgres";
+  }
 }

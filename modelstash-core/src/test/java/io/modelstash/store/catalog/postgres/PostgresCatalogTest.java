@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.modelstash.store.catalog.Catalog;
 import io.modelstash.store.catalog.CatalogContract;
 import io.modelstash.store.catalog.CatalogException;
+import io.modelstash.store.catalog.ChunkInfo;
 import io.modelstash.store.catalog.MutableClock;
 import io.modelstash.store.catalog.NewVersion;
+import io.modelstash.store.name.Digest;
 import io.modelstash.store.name.ModelPath;
 import io.modelstash.store.name.Ref;
 import io.modelstash.store.name.VersionId;
@@ -90,7 +92,7 @@ class PostgresCatalogTest extends CatalogContract {
 
   @Test
   void keepsItsTablesInItsOwnSchemaAtVersionTwo() throws Exception {
-    assertThat(query("SELECT version FROM " + schema + ".schema_version")).containsExactly("2");
+    assertThat(query("SELECT version FROM " + schema + ".schema_version")).containsExactly("3");
     assertThat(
             query(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = ?"
@@ -166,13 +168,13 @@ class PostgresCatalogTest extends CatalogContract {
     } finally {
       pool.shutdownNow();
     }
-    assertThat(query("SELECT version FROM " + s + ".schema_version")).containsExactly("2");
+    assertThat(query("SELECT version FROM " + s + ".schema_version")).containsExactly("3");
   }
 
   @Test
   void refusesASchemaFromANewerModelstash() throws Exception {
     catalog().close();
-    execute("UPDATE " + schema + ".schema_version SET version = 3");
+    execute("UPDATE " + schema + ".schema_version SET version = 4");
     assertThatThrownBy(() -> PostgresCatalog.open(PostgresTestServer.url(schema)))
         .isInstanceOf(CatalogException.class)
         .hasMessage(
@@ -180,7 +182,7 @@ class PostgresCatalogTest extends CatalogContract {
                 + PostgresTestServer.parsed().where()
                 + "?currentSchema="
                 + schema
-                + ": it was created by a newer modelstash (schema 3 > 2); upgrade modelstash");
+                + ": it was created by a newer modelstash (schema 4 > 3); upgrade modelstash");
   }
 
   @Test
@@ -197,6 +199,7 @@ class PostgresCatalogTest extends CatalogContract {
       }
     }
     String sha = "a".repeat(64);
+    String delta = "0123456789abcdef".repeat(4);
     try (Connection c = PostgresTestServer.connect();
         Statement st = c.createStatement()) {
       st.execute("CREATE SCHEMA " + s);
@@ -214,11 +217,16 @@ class PostgresCatalogTest extends CatalogContract {
       st.execute("INSERT INTO version_metrics VALUES ('proj/exp/model', 1, 'loss', 0.5)");
       st.execute("INSERT INTO chunks VALUES ('" + sha + "', 3, 5, 1, NULL, 0, 0)");
       st.execute("INSERT INTO version_chunks VALUES ('proj/exp/model', 1, '" + sha + "')");
+      st.execute("INSERT INTO chunks VALUES ('" + delta + "', 2, 5, 4, '" + sha + "', 0, 0)");
+      st.execute("INSERT INTO version_chunks VALUES ('proj/exp/model', 1, '" + delta + "')");
     }
     try (Catalog upgraded = PostgresCatalog.open(PostgresTestServer.url(s), clock)) {
-      assertThat(query("SELECT version FROM " + s + ".schema_version")).containsExactly("2");
+      assertThat(query("SELECT version FROM " + s + ".schema_version")).containsExactly("3");
       assertThat(upgraded.resolve(Ref.parse("proj/exp/model@min:loss"))).isPresent();
-      assertThat(upgraded.versionChunks(new VersionId(MODEL, 1))).hasSize(1);
+      assertThat(upgraded.versionChunks(new VersionId(MODEL, 1)))
+          .containsExactlyInAnyOrder(
+              new ChunkInfo(Digest.parse(sha), 3, 5, 1, Optional.empty()),
+              new ChunkInfo(Digest.parse(delta), 2, 5, 4, Optional.of(Digest.parse(sha))));
       assertThat(upgraded.sweepFence().generation()).isZero();
       assertThat(upgraded.commit(version(MODEL, 2)).number()).isEqualTo(2);
     }

@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.modelstash.store.catalog.Catalog;
 import io.modelstash.store.catalog.CatalogContract;
 import io.modelstash.store.catalog.CatalogException;
+import io.modelstash.store.catalog.ChunkInfo;
 import io.modelstash.store.catalog.MutableClock;
+import io.modelstash.store.name.Digest;
 import io.modelstash.store.name.Ref;
 import io.modelstash.store.name.VersionId;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +20,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,9 +62,9 @@ class SqliteCatalogTest extends CatalogContract {
   }
 
   @Test
-  void usesWalAndRecordsSchemaVersionTwo() throws Exception {
+  void usesWalAndRecordsSchemaVersionThree() throws Exception {
     assertThat(query("PRAGMA journal_mode")).containsExactly("wal");
-    assertThat(query("SELECT version FROM schema_version")).containsExactly("2");
+    assertThat(query("SELECT version FROM schema_version")).containsExactly("3");
   }
 
   @Test
@@ -76,7 +79,7 @@ class SqliteCatalogTest extends CatalogContract {
       assertThat(again.hasChunk(chunk("a", 10).id())).isTrue();
       assertThat(again.commit(version(MODEL, 3)).number()).isEqualTo(3);
     }
-    assertThat(query("SELECT version FROM schema_version")).containsExactly("2");
+    assertThat(query("SELECT version FROM schema_version")).containsExactly("3");
   }
 
   @Test
@@ -104,6 +107,7 @@ class SqliteCatalogTest extends CatalogContract {
     execute("INSERT INTO schema_version (version) VALUES (1)");
     execute("INSERT INTO model_paths VALUES ('proj/exp/model', 1, 0)");
     String sha = "a".repeat(64);
+    String delta = "0123456789abcdef".repeat(4);
     execute(
         "INSERT INTO versions VALUES ('proj/exp/model', 1, 0, '"
             + sha
@@ -113,10 +117,15 @@ class SqliteCatalogTest extends CatalogContract {
     execute("INSERT INTO version_metrics VALUES ('proj/exp/model', 1, 'loss', 0.5)");
     execute("INSERT INTO chunks VALUES ('" + sha + "', 3, 5, 1, NULL, 0, 0)");
     execute("INSERT INTO version_chunks VALUES ('proj/exp/model', 1, '" + sha + "')");
+    execute("INSERT INTO chunks VALUES ('" + delta + "', 2, 5, 4, '" + sha + "', 0, 0)");
+    execute("INSERT INTO version_chunks VALUES ('proj/exp/model', 1, '" + delta + "')");
     try (Catalog upgraded = SqliteCatalog.open(file(), clock)) {
-      assertThat(query("SELECT version FROM schema_version")).containsExactly("2");
+      assertThat(query("SELECT version FROM schema_version")).containsExactly("3");
       assertThat(upgraded.resolve(Ref.parse("proj/exp/model@min:loss"))).isPresent();
-      assertThat(upgraded.versionChunks(new VersionId(MODEL, 1))).hasSize(1);
+      assertThat(upgraded.versionChunks(new VersionId(MODEL, 1)))
+          .containsExactlyInAnyOrder(
+              new ChunkInfo(Digest.parse(sha), 3, 5, 1, Optional.empty()),
+              new ChunkInfo(Digest.parse(delta), 2, 5, 4, Optional.of(Digest.parse(sha))));
       assertThat(upgraded.sweepFence().generation()).isZero();
       assertThat(upgraded.commit(version(MODEL, 2)).number()).isEqualTo(2);
     }
@@ -125,13 +134,13 @@ class SqliteCatalogTest extends CatalogContract {
   @Test
   void refusesACatalogFromANewerModelstash() throws Exception {
     catalog().close();
-    execute("UPDATE schema_version SET version = 3");
+    execute("UPDATE schema_version SET version = 4");
     assertThatThrownBy(() -> SqliteCatalog.open(file()))
         .isInstanceOf(CatalogException.class)
         .hasMessage(
             "Cannot open catalog "
                 + file().toAbsolutePath()
-                + ": it was created by a newer modelstash (schema 3 > 2); upgrade modelstash");
+                + ": it was created by a newer modelstash (schema 4 > 3); upgrade modelstash");
   }
 
   @Test
