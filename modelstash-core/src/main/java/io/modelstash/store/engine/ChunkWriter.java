@@ -32,11 +32,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * the base version among the candidates; deltas always point at a standalone chunk (the base chunk
  * itself, or the standalone chunk the base chunk is a delta of), so a read needs at most two
  * chunks. Every chunk the put references is remembered for the commit.
+ *
+ * <p>Whether a chunk is new is asked of the catalog for a batch of chunks at a time, not for each
+ * one: chunks wait in a small batch (growing to half the window) before they are handed to the
+ * pool, so a remote catalog answers one query per batch instead of one transaction per chunk.
  */
 final class ChunkWriter {
   private final BlobStore blobs;
   private final Catalog catalog;
   private final Map<Digest, ChunkInfo> known;
+  private final int batch;
+  private final List<Staged> staged = new ArrayList<>();
+  // batches grow 1, 2, 4, … up to batch, so the pool gets its first chunk at once
+  private int nextBatch = 1;
   private final ChunkReader reader;
   private final ExecutorService pool;
   private final ExecutorService io;
@@ -73,8 +81,13 @@ final class ChunkWriter {
     this.pool = pool;
     this.io = io;
     this.inFlight = new Semaphore(window);
+    this.batch = Math.max(1, window / 2);
     this.history = history;
   }
+
+  /** A chunk that holds a place in the window and waits for its batch's catalog lookup. */
+  private record Staged(
+      Digest id, byte[] raw, ElementType type, Optional<Manifest.ChunkRef> base) {}
 
   /**
    * Queues a chunk, optionally with the chunk of the base version it most likely resembles; returns
@@ -93,40 +106,78 @@ final class ChunkWriter {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while writing chunks");
     }
-    pending.add(
-        pool.submit(
-            () -> {
-              boolean handedOff = false;
-              try {
-                Optional<EncodedChunk> encoded = encodeIfNew(id, raw, type, base);
-                if (encoded.isPresent()) {
-                  writes.add(
-                      io.submit(
-                          () -> {
-                            try {
-                              store(id, encoded.get(), raw);
-                            } finally {
-                              inFlight.release();
-                            }
-                            return null;
-                          }));
-                  handedOff = true;
-                }
-              } finally {
-                if (!handedOff) {
-                  inFlight.release();
-                }
-              }
-              return null;
-            }));
+    staged.add(new Staged(id, raw, type, base));
+    if (staged.size() >= nextBatch) {
+      flush();
+      nextBatch = Math.min(batch, 2 * nextBatch);
+    }
     return id;
+  }
+
+  /**
+   * Looks the staged chunks up in the catalog in one query (those the base's records do not cover)
+   * and hands them to the pool; the window stays full enough that at most {@code batch} chunks ever
+   * wait here.
+   */
+  private void flush() throws IOException {
+    if (staged.isEmpty()) {
+      return;
+    }
+    List<Staged> chunks = new ArrayList<>(staged);
+    staged.clear();
+    Map<Digest, ChunkInfo> records;
+    try {
+      List<Digest> unknown = new ArrayList<>();
+      for (Staged c : chunks) {
+        if (!known.containsKey(c.id())) {
+          unknown.add(c.id());
+        }
+      }
+      records = unknown.isEmpty() ? Map.of() : catalog.liveChunkInfos(unknown);
+    } catch (IOException | RuntimeException e) {
+      inFlight.release(chunks.size());
+      throw e;
+    }
+    for (Staged c : chunks) {
+      Optional<ChunkInfo> record =
+          Optional.ofNullable(known.get(c.id())).or(() -> Optional.ofNullable(records.get(c.id())));
+      pending.add(pool.submit(() -> encodeAndStore(c, record)));
+    }
+  }
+
+  private Void encodeAndStore(Staged c, Optional<ChunkInfo> record) throws IOException {
+    boolean handedOff = false;
+    try {
+      Optional<EncodedChunk> encoded = encodeIfNew(c.id(), c.raw(), c.type(), c.base(), record);
+      if (encoded.isPresent()) {
+        writes.add(
+            io.submit(
+                () -> {
+                  try {
+                    store(c.id(), encoded.get(), c.raw());
+                  } finally {
+                    inFlight.release();
+                  }
+                  return null;
+                }));
+        handedOff = true;
+      }
+    } finally {
+      if (!handedOff) {
+        inFlight.release();
+      }
+    }
+    return null;
   }
 
   /** The chunk encoded, or empty when the store already holds it (then it is only referenced). */
   private Optional<EncodedChunk> encodeIfNew(
-      Digest id, byte[] raw, ElementType type, Optional<Manifest.ChunkRef> base)
+      Digest id,
+      byte[] raw,
+      ElementType type,
+      Optional<Manifest.ChunkRef> base,
+      Optional<ChunkInfo> record)
       throws IOException {
-    Optional<ChunkInfo> record = lookUp(id);
     if (record.isPresent() && blobs.exists(BlobKind.CHUNK, id)) {
       referenced.put(id, record.get());
       return Optional.empty();
@@ -207,7 +258,13 @@ final class ChunkWriter {
 
   /** Waits for every queued chunk to be encoded and written; rethrows the first failure. */
   void finish() throws IOException {
-    IOException failure = await(pending, null);
+    IOException failure = null;
+    try {
+      flush();
+    } catch (IOException e) {
+      failure = e;
+    }
+    failure = await(pending, failure);
     pending.clear();
     failure = await(writes, failure);
     writes.clear();
