@@ -61,6 +61,12 @@ final class Stores {
         done.add("blobs " + location.blobs().orElseThrow() + ": folder is ready");
       }
     }
+    try (ModelStash s = open(location)) {
+      done.add(
+          "store "
+              + s.storeIdentity().orElseThrow()
+              + ": the catalog and the blobs belong to it (neither opens with another store's)");
+    }
     return done;
   }
 

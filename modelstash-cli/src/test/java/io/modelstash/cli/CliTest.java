@@ -186,4 +186,24 @@ class CliTest {
                 .code())
         .isZero();
   }
+
+  @Test
+  void aCatalogWithAnotherStoresBlobsIsRefusedInOneLine() {
+    String a = "sqlite:" + dir.resolve("a.db");
+    String b = "sqlite:" + dir.resolve("b.db");
+    String aBlobs = dir.resolve("a-blobs").toString();
+    String bBlobs = dir.resolve("b-blobs").toString();
+    String ckpt = Fixtures.torch("ckpt.pt").toString();
+    String other = Fixtures.torch("model.v2.pt").toString();
+    assertThat(run("--catalog", a, "--blobs", aBlobs, "put", "team/a", ckpt).code()).isZero();
+    assertThat(run("--catalog", b, "--blobs", bBlobs, "put", "team/b", other).code()).isZero();
+
+    // gc through A's catalog would otherwise delete all of B's objects as unreferenced
+    Run r = run("--catalog", a, "--blobs", bBlobs, "gc", "--grace", "0s");
+    assertThat(r.code()).isEqualTo(ExitCode.REFUSED);
+    assertThat(r.err()).startsWith("modelstash: Cannot open store: catalog ").hasLineCount(1);
+    assertThat(r.err()).contains(bBlobs).contains("(check --catalog and --blobs)");
+    Run verify = run("--catalog", b, "--blobs", bBlobs, "verify", "--full");
+    assertThat(verify.code()).as(verify.err()).isZero();
+  }
 }

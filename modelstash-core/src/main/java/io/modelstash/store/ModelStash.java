@@ -98,6 +98,7 @@ public final class ModelStash implements Closeable {
   private final Catalog catalog;
   private final BlobStore blobs;
   private final Engine engine;
+  private Optional<String> identity = Optional.empty();
 
   private ModelStash(Path dir, Catalog catalog, BlobStore blobs) {
     this.dir = dir;
@@ -144,12 +145,36 @@ public final class ModelStash implements Closeable {
 
   /**
    * A store over the given catalog and blob store, with {@code workDir} for temporary files
-   * (spooled uploads, inflated gzip files). The store takes ownership of both and closes them.
+   * (spooled uploads, inflated gzip files). The store takes ownership of both and closes them; if
+   * it cannot open (they are not one store's: see {@link StoreBinding}), it closes them at once.
    */
   public static ModelStash using(Path workDir, Catalog catalog, BlobStore blobs)
       throws IOException {
-    Files.createDirectories(workDir.resolve("tmp"));
-    return new ModelStash(workDir.toAbsolutePath().normalize(), catalog, blobs);
+    String id;
+    try {
+      id = StoreBinding.bind(catalog, blobs);
+      Files.createDirectories(workDir.resolve("tmp"));
+    } catch (IOException | RuntimeException e) {
+      for (java.io.Closeable c : List.of(blobs, catalog)) {
+        try {
+          c.close();
+        } catch (IOException closing) {
+          e.addSuppressed(closing);
+        }
+      }
+      throw e;
+    }
+    ModelStash stash = new ModelStash(workDir.toAbsolutePath().normalize(), catalog, blobs);
+    stash.identity = Optional.of(id);
+    return stash;
+  }
+
+  /**
+   * The identity its catalog and blobs share, for a store opened with {@link #using}; empty for a
+   * store in one directory, whose catalog lives among its blobs.
+   */
+  public Optional<String> storeIdentity() {
+    return identity;
   }
 
   private static void checkFormat(Path dir, String text) throws StoreException {

@@ -885,4 +885,27 @@ public final class S3BlobStore implements BlobStore {
   public String toString() {
     return "S3BlobStore[" + location + " at " + endpointText + "]";
   }
+
+  @Override
+  public Optional<String> storeIdentity() throws IOException {
+    String key = location.key(IDENTITY_NAME);
+    try (InputStream in = s3.getObject(r -> r.bucket(bucket).key(key))) {
+      return Optional.of(new String(in.readAllBytes(), StandardCharsets.UTF_8).strip());
+    } catch (AwsServiceException e) {
+      if (e.statusCode() == 404 && !"NoSuchBucket".equals(errorCode(e))) {
+        return Optional.empty();
+      }
+      throw failure("read the store identity from", e);
+    } catch (SdkException e) {
+      throw failure("read the store identity from", e);
+    }
+  }
+
+  @Override
+  public void recordStoreIdentity(String id) throws IOException {
+    putSingle(
+        location.key(IDENTITY_NAME),
+        (id + "\n").getBytes(StandardCharsets.UTF_8),
+        "record the store identity in");
+  }
 }

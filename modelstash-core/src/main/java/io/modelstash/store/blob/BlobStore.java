@@ -7,6 +7,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -150,6 +151,19 @@ public interface BlobStore extends Closeable {
    * while the stream is consumed is thrown as {@link UncheckedIOException}.
    */
   Stream<BlobInfo> list(BlobKind kind) throws IOException;
+
+  /**
+   * The identity of the store these blobs belong to, kept in one small object next to the kinds'
+   * folders ({@link #IDENTITY_NAME}), or empty if there is none (see {@code
+   * io.modelstash.store.StoreBinding}).
+   */
+  Optional<String> storeIdentity() throws IOException;
+
+  /** Writes the store's identity object, durably; the caller reads it back to confirm. */
+  void recordStoreIdentity(String id) throws IOException;
+
+  /** The name of the identity object, relative to the store's root (as the kinds' folders are). */
+  String IDENTITY_NAME = "IDENTITY";
 
   /** Releases resources; the default does nothing. */
   @Override

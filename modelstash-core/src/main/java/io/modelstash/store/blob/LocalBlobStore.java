@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -274,6 +275,46 @@ public final class LocalBlobStore implements BlobStore {
       }
     }
     return removed;
+  }
+
+  @Override
+  public Optional<String> storeIdentity() throws IOException {
+    try {
+      return Optional.of(
+          Files.readString(root.resolve(IDENTITY_NAME), StandardCharsets.UTF_8).strip());
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public void recordStoreIdentity(String id) throws IOException {
+    Files.createDirectories(root);
+    Path temp =
+        root.resolve(
+            "."
+                + IDENTITY_NAME
+                + "-"
+                + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE)
+                + ".tmp");
+    try {
+      try (FileChannel out =
+          FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        ByteBuffer b = ByteBuffer.wrap((id + "\n").getBytes(StandardCharsets.UTF_8));
+        while (b.hasRemaining()) {
+          out.write(b);
+        }
+        out.force(true);
+      }
+      Files.move(
+          temp,
+          root.resolve(IDENTITY_NAME),
+          StandardCopyOption.ATOMIC_MOVE,
+          StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(temp);
+    }
+    syncDirectory(root);
   }
 
   @Override

@@ -193,6 +193,18 @@ public interface Catalog extends Closeable {
    */
   Map<ModelPath, Long> versionCounters() throws CatalogException;
 
+  /**
+   * The identity of the store this catalog belongs to (recorded with its blobs too; see {@code
+   * io.modelstash.store.StoreBinding}), or empty if none is recorded yet.
+   */
+  Optional<String> storeIdentity() throws CatalogException;
+
+  /**
+   * Records {@code proposed} as the store's identity unless one is recorded already, atomically;
+   * returns the identity recorded (the earlier one, if any).
+   */
+  String recordStoreIdentity(String proposed) throws CatalogException;
+
   /** Releases connections. */
   @Override
   void close() throws CatalogException;

@@ -331,4 +331,17 @@ public abstract class BlobStoreContract {
     assertThat(list(BlobKind.CHUNK)).hasSize(1);
     assertNoLeftovers();
   }
+
+  @Test
+  void keepsTheStoreIdentityApartFromTheObjects() throws IOException {
+    assertThat(store().storeIdentity()).isEmpty();
+    String id = "0b6f1e0e-5d1c-4c4e-9c1a-3f0d9a1e2b7c";
+    store().recordStoreIdentity(id);
+    assertThat(store().storeIdentity()).contains(id);
+    for (BlobKind kind : BlobKind.values()) {
+      try (Stream<BlobInfo> listed = store().list(kind)) {
+        assertThat(listed).as(kind.directory()).isEmpty();
+      }
+    }
+  }
 }

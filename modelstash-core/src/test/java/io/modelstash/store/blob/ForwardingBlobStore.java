@@ -60,4 +60,14 @@ public abstract class ForwardingBlobStore implements BlobStore {
   public void close() throws IOException {
     delegate.close();
   }
+
+  @Override
+  public java.util.Optional<String> storeIdentity() throws IOException {
+    return delegate.storeIdentity();
+  }
+
+  @Override
+  public void recordStoreIdentity(String id) throws IOException {
+    delegate.recordStoreIdentity(id);
+  }
 }

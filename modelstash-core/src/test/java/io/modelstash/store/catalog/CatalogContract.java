@@ -706,4 +706,33 @@ public abstract class CatalogContract {
       }
     }
   }
+
+  @Test
+  void recordsOneStoreIdentityAndKeepsTheFirst() throws Exception {
+    assertThat(catalog().storeIdentity()).isEmpty();
+    assertThat(catalog().recordStoreIdentity("first")).isEqualTo("first");
+    assertThat(catalog().recordStoreIdentity("second")).isEqualTo("first");
+    assertThat(catalog().storeIdentity()).contains("first");
+    // two openers racing on a new store agree on one identity
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      catalog().close();
+      Catalog fresh = newCatalog(clock);
+      java.util.List<java.util.concurrent.Future<String>> ids = new java.util.ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        String proposed = "racer-" + i;
+        ids.add(pool.submit(() -> fresh.recordStoreIdentity(proposed)));
+      }
+      java.util.Set<String> got = new java.util.HashSet<>();
+      for (java.util.concurrent.Future<String> f : ids) {
+        got.add(f.get());
+      }
+      assertThat(got).hasSize(1);
+      assertThat(fresh.storeIdentity()).contains(got.iterator().next());
+      fresh.close();
+    } finally {
+      pool.shutdownNow();
+    }
+  }
 }

@@ -1400,6 +1400,35 @@ public abstract class JdbcCatalog implements Catalog {
         });
   }
 
+  // ---- store identity
+
+  @Override
+  public Optional<String> storeIdentity() throws CatalogException {
+    return inTransaction(false, "read the store identity", JdbcCatalog::identity);
+  }
+
+  @Override
+  public String recordStoreIdentity(String proposed) throws CatalogException {
+    return inTransaction(
+        true,
+        "record the store identity",
+        c -> {
+          Optional<String> recorded = identity(c);
+          if (recorded.isPresent()) {
+            return recorded.get();
+          }
+          update(c, "INSERT INTO store_identity (id, recorded_at) VALUES (?, ?)", proposed, now());
+          return proposed;
+        });
+  }
+
+  private static Optional<String> identity(Connection c) throws SQLException {
+    try (PreparedStatement p = c.prepareStatement("SELECT id FROM store_identity");
+        ResultSet rs = p.executeQuery()) {
+      return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+    }
+  }
+
   // ---- JDBC helpers
 
   /** Binds SQL NULL to a digest column (a text NULL is refused there by PostgreSQL). */

@@ -27,7 +27,7 @@ import java.util.List;
 public final class SchemaMigrator {
 
   /** The schema version this code creates and understands. */
-  public static final int LATEST = 3;
+  public static final int LATEST = 4;
 
   private SchemaMigrator() {}
 

@@ -91,8 +91,8 @@ class PostgresCatalogTest extends CatalogContract {
   }
 
   @Test
-  void keepsItsTablesInItsOwnSchemaAtVersionTwo() throws Exception {
-    assertThat(query("SELECT version FROM " + schema + ".schema_version")).containsExactly("3");
+  void keepsItsTablesInItsOwnSchemaAtTheLatestVersion() throws Exception {
+    assertThat(query("SELECT version FROM " + schema + ".schema_version")).containsExactly("4");
     assertThat(
             query(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = ?"
@@ -104,6 +104,7 @@ class PostgresCatalogTest extends CatalogContract {
             "gc_sweeps",
             "model_paths",
             "schema_version",
+            "store_identity",
             "swept_manifests",
             "version_chunks",
             "version_metrics",
@@ -168,13 +169,13 @@ class PostgresCatalogTest extends CatalogContract {
     } finally {
       pool.shutdownNow();
     }
-    assertThat(query("SELECT version FROM " + s + ".schema_version")).containsExactly("3");
+    assertThat(query("SELECT version FROM " + s + ".schema_version")).containsExactly("4");
   }
 
   @Test
   void refusesASchemaFromANewerModelstash() throws Exception {
     catalog().close();
-    execute("UPDATE " + schema + ".schema_version SET version = 4");
+    execute("UPDATE " + schema + ".schema_version SET version = 5");
     assertThatThrownBy(() -> PostgresCatalog.open(PostgresTestServer.url(schema)))
         .isInstanceOf(CatalogException.class)
         .hasMessage(
@@ -182,7 +183,7 @@ class PostgresCatalogTest extends CatalogContract {
                 + PostgresTestServer.parsed().where()
                 + "?currentSchema="
                 + schema
-                + ": it was created by a newer modelstash (schema 4 > 3); upgrade modelstash");
+                + ": it was created by a newer modelstash (schema 5 > 4); upgrade modelstash");
   }
 
   @Test
@@ -221,7 +222,7 @@ class PostgresCatalogTest extends CatalogContract {
       st.execute("INSERT INTO version_chunks VALUES ('proj/exp/model', 1, '" + delta + "')");
     }
     try (Catalog upgraded = PostgresCatalog.open(PostgresTestServer.url(s), clock)) {
-      assertThat(query("SELECT version FROM " + s + ".schema_version")).containsExactly("3");
+      assertThat(query("SELECT version FROM " + s + ".schema_version")).containsExactly("4");
       assertThat(upgraded.resolve(Ref.parse("proj/exp/model@min:loss"))).isPresent();
       assertThat(upgraded.versionChunks(new VersionId(MODEL, 1)))
           .containsExactlyInAnyOrder(

@@ -62,9 +62,9 @@ class SqliteCatalogTest extends CatalogContract {
   }
 
   @Test
-  void usesWalAndRecordsSchemaVersionThree() throws Exception {
+  void usesWalAndRecordsSchemaVersionFour() throws Exception {
     assertThat(query("PRAGMA journal_mode")).containsExactly("wal");
-    assertThat(query("SELECT version FROM schema_version")).containsExactly("3");
+    assertThat(query("SELECT version FROM schema_version")).containsExactly("4");
   }
 
   @Test
@@ -79,7 +79,7 @@ class SqliteCatalogTest extends CatalogContract {
       assertThat(again.hasChunk(chunk("a", 10).id())).isTrue();
       assertThat(again.commit(version(MODEL, 3)).number()).isEqualTo(3);
     }
-    assertThat(query("SELECT version FROM schema_version")).containsExactly("3");
+    assertThat(query("SELECT version FROM schema_version")).containsExactly("4");
   }
 
   @Test
@@ -120,7 +120,7 @@ class SqliteCatalogTest extends CatalogContract {
     execute("INSERT INTO chunks VALUES ('" + delta + "', 2, 5, 4, '" + sha + "', 0, 0)");
     execute("INSERT INTO version_chunks VALUES ('proj/exp/model', 1, '" + delta + "')");
     try (Catalog upgraded = SqliteCatalog.open(file(), clock)) {
-      assertThat(query("SELECT version FROM schema_version")).containsExactly("3");
+      assertThat(query("SELECT version FROM schema_version")).containsExactly("4");
       assertThat(upgraded.resolve(Ref.parse("proj/exp/model@min:loss"))).isPresent();
       assertThat(upgraded.versionChunks(new VersionId(MODEL, 1)))
           .containsExactlyInAnyOrder(
@@ -134,13 +134,13 @@ class SqliteCatalogTest extends CatalogContract {
   @Test
   void refusesACatalogFromANewerModelstash() throws Exception {
     catalog().close();
-    execute("UPDATE schema_version SET version = 4");
+    execute("UPDATE schema_version SET version = 5");
     assertThatThrownBy(() -> SqliteCatalog.open(file()))
         .isInstanceOf(CatalogException.class)
         .hasMessage(
             "Cannot open catalog "
                 + file().toAbsolutePath()
-                + ": it was created by a newer modelstash (schema 4 > 3); upgrade modelstash");
+                + ": it was created by a newer modelstash (schema 5 > 4); upgrade modelstash");
   }
 
   @Test
