@@ -363,6 +363,19 @@ public final class S3BlobStore implements BlobStore {
     if (head(kind, id, "store").isPresent()) {
       return;
     }
+    upload(kind, id, in, length);
+  }
+
+  // No HEAD first: objects are content-addressed, so writing one that exists writes the same bytes.
+  @Override
+  public void putNew(BlobKind kind, Digest id, InputStream in, long length) throws IOException {
+    if (length < 0) {
+      throw new IllegalArgumentException("length " + length + " < 0");
+    }
+    upload(kind, id, in, length);
+  }
+
+  private void upload(BlobKind kind, Digest id, InputStream in, long length) throws IOException {
     String key = keyOf(kind, id);
     if (length <= tuning.multipartThreshold()) {
       byte[] data = new byte[(int) length];

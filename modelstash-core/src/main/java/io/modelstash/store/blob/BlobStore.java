@@ -62,6 +62,15 @@ public interface BlobStore extends Closeable {
   void put(BlobKind kind, Digest id, InputStream in, long length) throws IOException;
 
   /**
+   * {@link #put(BlobKind, Digest, InputStream, long)} for an object the caller has reason to think
+   * absent (the catalog has no record of it), so the store may skip asking whether it exists: a
+   * round trip for a remote store. If it does exist, it is written again with the same bytes.
+   */
+  default void putNew(BlobKind kind, Digest id, InputStream in, long length) throws IOException {
+    put(kind, id, in, length);
+  }
+
+  /**
    * Reads a whole object.
    *
    * @throws MissingBlobException if it does not exist

@@ -186,7 +186,8 @@ final class ChunkWriter {
   }
 
   private void store(Digest id, EncodedChunk encoded, byte[] raw) throws IOException {
-    blobs.put(BlobKind.CHUNK, id, encoded.openStream(), encoded.objectLength());
+    // only chunks the catalog has no live record of get here
+    blobs.putNew(BlobKind.CHUNK, id, encoded.openStream(), encoded.objectLength());
     // the next version's deltas will likely want it: as their base if it is standalone, else as
     // the latest chunk of its base's that their keyframe choice compares against
     reader.remember(id, raw);

@@ -344,4 +344,17 @@ public abstract class BlobStoreContract {
       }
     }
   }
+
+  @Test
+  void putNewStoresAnObjectAndRewritesAnExistingOneWithTheSameBytes() throws IOException {
+    byte[] data = "a chunk the catalog has not seen".getBytes(StandardCharsets.UTF_8);
+    Digest id = Digest.of(data);
+    store().putNew(BlobKind.CHUNK, id, new ByteArrayInputStream(data), data.length);
+    assertThat(store().get(BlobKind.CHUNK, id)).isEqualTo(data);
+    store().putNew(BlobKind.CHUNK, id, new ByteArrayInputStream(data), data.length);
+    assertThat(store().get(BlobKind.CHUNK, id)).isEqualTo(data);
+    try (Stream<BlobInfo> listed = store().list(BlobKind.CHUNK)) {
+      assertThat(listed).extracting(BlobInfo::id).containsExactly(id);
+    }
+  }
 }
