@@ -67,25 +67,30 @@ class DeltaStoreTest {
     }
 
     Path save(Path file) throws IOException {
-      List<SafetensorsWriter.Entry> entries = new ArrayList<>();
-      for (Map.Entry<String, float[]> e : tensors.entrySet()) {
-        float[] v = e.getValue().clone();
-        entries.add(
-            new SafetensorsWriter.Entry(
-                e.getKey(),
-                DType.FLOAT32,
-                new long[] {v.length},
-                out -> {
-                  ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-                  b.asFloatBuffer().put(v);
-                  out.write(b.array());
-                }));
-      }
-      try (OutputStream out = Files.newOutputStream(file)) {
-        SafetensorsWriter.write(out, Map.of(), entries);
-      }
-      return file;
+      return DeltaStoreTest.save(tensors, file);
     }
+  }
+
+  /** Writes float32 tensors, in order, as a safetensors file. */
+  static Path save(Map<String, float[]> tensors, Path file) throws IOException {
+    List<SafetensorsWriter.Entry> entries = new ArrayList<>();
+    for (Map.Entry<String, float[]> e : tensors.entrySet()) {
+      float[] v = e.getValue().clone();
+      entries.add(
+          new SafetensorsWriter.Entry(
+              e.getKey(),
+              DType.FLOAT32,
+              new long[] {v.length},
+              out -> {
+                ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+                b.asFloatBuffer().put(v);
+                out.write(b.array());
+              }));
+    }
+    try (OutputStream out = Files.newOutputStream(file)) {
+      SafetensorsWriter.write(out, Map.of(), entries);
+    }
+    return file;
   }
 
   private static boolean isDelta(int codec) {
@@ -442,23 +447,10 @@ class DeltaStoreTest {
   }
 
   private static Path saveAll(float[][] tensors, Path file) throws IOException {
-    List<SafetensorsWriter.Entry> entries = new ArrayList<>();
+    Map<String, float[]> named = new java.util.LinkedHashMap<>();
     for (int k = 0; k < tensors.length; k++) {
-      float[] v = tensors[k].clone();
-      entries.add(
-          new SafetensorsWriter.Entry(
-              "t" + k,
-              DType.FLOAT32,
-              new long[] {v.length},
-              out -> {
-                ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-                b.asFloatBuffer().put(v);
-                out.write(b.array());
-              }));
+      named.put("t" + k, tensors[k]);
     }
-    try (OutputStream out = Files.newOutputStream(file)) {
-      SafetensorsWriter.write(out, Map.of(), entries);
-    }
-    return file;
+    return save(named, file);
   }
 }
