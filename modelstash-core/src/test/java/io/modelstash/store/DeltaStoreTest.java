@@ -369,19 +369,24 @@ class DeltaStoreTest {
             });
   }
 
+  /** A store in {@code store} whose catalog counts its calls into {@code calls}. */
+  private static ModelStash countingStore(Path store, Map<String, Integer> calls)
+      throws IOException {
+    return ModelStash.using(
+        store,
+        counting(
+            io.modelstash.store.catalog.sqlite.SqliteCatalog.open(store.resolve("catalog.db")),
+            calls),
+        io.modelstash.store.blob.LocalBlobStore.open(store));
+  }
+
   @Test
   void aPutLooksUpItsBaseVersionsChunkRecordsAtOnce() throws IOException {
     Path store = Files.createDirectories(dir.resolve("store"));
     Map<String, Integer> calls = new HashMap<>();
     ModelPath path = ModelPath.parse("run/model");
     Weights w = new Weights(5);
-    try (ModelStash stash =
-        ModelStash.using(
-            store,
-            counting(
-                io.modelstash.store.catalog.sqlite.SqliteCatalog.open(store.resolve("catalog.db")),
-                calls),
-            io.modelstash.store.blob.LocalBlobStore.open(store))) {
+    try (ModelStash stash = countingStore(store, calls)) {
       stash.put(path, w.save(dir.resolve("v1.safetensors")), PutOptions.none());
       w.step(1e-5f, Set.of("layer0.weight"));
       Path second = w.save(dir.resolve("v2.safetensors"));
@@ -418,13 +423,7 @@ class DeltaStoreTest {
         t[i] = (float) random.nextGaussian() * 0.02f;
       }
     }
-    try (ModelStash stash =
-        ModelStash.using(
-            store,
-            counting(
-                io.modelstash.store.catalog.sqlite.SqliteCatalog.open(store.resolve("catalog.db")),
-                calls),
-            io.modelstash.store.blob.LocalBlobStore.open(store))) {
+    try (ModelStash stash = countingStore(store, calls)) {
       stash.put(path, saveAll(tensors, dir.resolve("v1.safetensors")), PutOptions.none());
       for (float[] t : tensors) {
         for (int i = 0; i < t.length; i++) {
