@@ -36,4 +36,17 @@ record Invocation(
   Path path(String typed) {
     return cwd.resolve(typed);
   }
+
+  /**
+   * A message with the paths under the working directory shown relative to it. A daemon resolves
+   * the paths a user typed against the client's directory, so without this its messages would name
+   * {@code /home/me/run/ckpt.pt} where the user typed, and a JVM of its own says, {@code ckpt.pt}.
+   * (An absolute path the user typed under that directory is shortened the same way.)
+   */
+  String relative(String message) {
+    if (!cwd.isAbsolute() || cwd.getParent() == null) {
+      return message;
+    }
+    return message.replace(cwd + java.io.File.separator, "");
+  }
 }

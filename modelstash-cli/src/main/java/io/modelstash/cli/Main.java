@@ -264,11 +264,11 @@ public final class Main {
       sub.getCommandSpec().mixinStandardHelpOptions(true); // 'modelstash put --help'
     }
     cli.setExecutionExceptionHandler(
-        (ex, commandLine, parseResult) -> report(ex, commandLine, main.verbose));
+        (ex, commandLine, parseResult) -> report(ex, commandLine, main.verbose, io));
     cli.setParameterExceptionHandler(
         (ex, args) -> {
           PrintWriter err = ex.getCommandLine().getErr();
-          err.println("modelstash: " + ex.getMessage());
+          err.println("modelstash: " + io.relative(ex.getMessage()));
           err.println(
               "Run '"
                   + ex.getCommandLine().getCommandSpec().qualifiedName()
@@ -278,7 +278,7 @@ public final class Main {
     return cli;
   }
 
-  private static int report(Exception ex, CommandLine cli, boolean verbose) {
+  private static int report(Exception ex, CommandLine cli, boolean verbose, Invocation io) {
     PrintWriter err = cli.getErr();
     Throwable e = ex instanceof UncheckedIOException ? ex.getCause() : ex;
     int code;
@@ -329,7 +329,7 @@ public final class Main {
       code = ExitCode.INTERNAL;
       message = "Internal error: " + e + " (please report it; --verbose shows details)";
     }
-    err.println("modelstash: " + message);
+    err.println("modelstash: " + io.relative(message));
     if (verbose) {
       e.printStackTrace(err);
     }

@@ -211,6 +211,18 @@ class DaemonTest {
   }
 
   @Test
+  void errorsNamePathsAsTheUserTypedThem() throws IOException {
+    Path work = Files.createDirectories(dir.resolve("work"));
+    Reply missing = run(work, "--store", "store", "put", "proj/model", "sub/missing.pt");
+    assertThat(missing.code()).isEqualTo(ExitCode.IO);
+    assertThat(missing.err()).isEqualTo("modelstash: No such file: sub/missing.pt\n");
+    // a path outside the client's directory stays as it is
+    Path elsewhere = dir.resolve("elsewhere.pt");
+    Reply outside = run(work, "--store", "store", "put", "proj/model", elsewhere.toString());
+    assertThat(outside.err()).isEqualTo("modelstash: No such file: " + elsewhere + "\n");
+  }
+
+  @Test
   void errorsKeepTheirExitCodeAndMessage() throws IOException {
     run(dir, "--store", "s", "init");
     Reply r = run(dir, "--store", "s", "get", "no/such@3", "-o", "x.pt");
