@@ -173,6 +173,19 @@ class PostgresCatalogTest extends CatalogContract {
   }
 
   @Test
+  void writesNothingOnceANewerModelstashUpgradedTheOpenSchema() throws Exception {
+    catalog().commit(version(MODEL, 1));
+    execute("UPDATE " + schema + ".schema_version SET version = 5");
+    assertThatThrownBy(() -> catalog().commit(version(MODEL, 2)))
+        .isInstanceOf(CatalogException.class)
+        .hasMessageEndingWith(
+            ": its schema changed to version 5 while this modelstash (schema 4) had it open, so a"
+                + " newer modelstash upgraded it; nothing was written (upgrade modelstash here"
+                + " too)");
+    assertThat(catalog().log(MODEL)).hasSize(1);
+  }
+
+  @Test
   void refusesASchemaFromANewerModelstash() throws Exception {
     catalog().close();
     execute("UPDATE " + schema + ".schema_version SET version = 5");

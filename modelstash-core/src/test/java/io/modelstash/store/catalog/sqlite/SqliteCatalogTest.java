@@ -132,6 +132,21 @@ class SqliteCatalogTest extends CatalogContract {
   }
 
   @Test
+  void writesNothingOnceANewerModelstashUpgradedTheOpenCatalog() throws Exception {
+    catalog().commit(version(MODEL, 1));
+    execute("UPDATE schema_version SET version = 5");
+    assertThatThrownBy(() -> catalog().commit(version(MODEL, 2)))
+        .isInstanceOf(CatalogException.class)
+        .hasMessage(
+            "Cannot commit a version of proj/exp/model in catalog "
+                + file().toAbsolutePath()
+                + ": its schema changed to version 5 while this modelstash (schema 4) had it"
+                + " open, so a newer modelstash upgraded it; nothing was written (upgrade"
+                + " modelstash here too)");
+    assertThat(catalog().log(MODEL)).hasSize(1); // reads still work
+  }
+
+  @Test
   void refusesACatalogFromANewerModelstash() throws Exception {
     catalog().close();
     execute("UPDATE schema_version SET version = 5");
