@@ -98,10 +98,15 @@ public final class ModelStash implements Closeable {
   private final Catalog catalog;
   private final BlobStore blobs;
   private final Engine engine;
-  private Optional<String> identity = Optional.empty();
+  private final Optional<String> identity;
 
   private ModelStash(Path dir, Catalog catalog, BlobStore blobs) {
+    this(dir, catalog, blobs, Optional.empty());
+  }
+
+  private ModelStash(Path dir, Catalog catalog, BlobStore blobs, Optional<String> identity) {
     this.dir = dir;
+    this.identity = identity;
     this.catalog = catalog;
     this.blobs = blobs;
     this.engine = new Engine(blobs, catalog, ChunkDecoder.standard());
@@ -164,9 +169,7 @@ public final class ModelStash implements Closeable {
       }
       throw e;
     }
-    ModelStash stash = new ModelStash(workDir.toAbsolutePath().normalize(), catalog, blobs);
-    stash.identity = Optional.of(id);
-    return stash;
+    return new ModelStash(workDir.toAbsolutePath().normalize(), catalog, blobs, Optional.of(id));
   }
 
   /**

@@ -357,13 +357,10 @@ public final class S3BlobStore implements BlobStore {
 
   @Override
   public void put(BlobKind kind, Digest id, InputStream in, long length) throws IOException {
-    if (length < 0) {
-      throw new IllegalArgumentException("length " + length + " < 0");
-    }
-    if (head(kind, id, "store").isPresent()) {
+    if (length >= 0 && head(kind, id, "store").isPresent()) {
       return;
     }
-    upload(kind, id, in, length);
+    putNew(kind, id, in, length);
   }
 
   // No HEAD first: objects are content-addressed, so writing one that exists writes the same bytes.
@@ -372,10 +369,6 @@ public final class S3BlobStore implements BlobStore {
     if (length < 0) {
       throw new IllegalArgumentException("length " + length + " < 0");
     }
-    upload(kind, id, in, length);
-  }
-
-  private void upload(BlobKind kind, Digest id, InputStream in, long length) throws IOException {
     String key = keyOf(kind, id);
     if (length <= tuning.multipartThreshold()) {
       byte[] data = new byte[(int) length];

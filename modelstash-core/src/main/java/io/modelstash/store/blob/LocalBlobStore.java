@@ -83,18 +83,32 @@ public final class LocalBlobStore implements BlobStore {
       Files.createDirectories(dir);
       syncDirectory(dir.getParent());
     }
+    writeDurably(target, id.hex(), out -> copy(in, out, length, kind, id));
+  }
+
+  @FunctionalInterface
+  private interface ChannelWriter {
+    void write(FileChannel out) throws IOException;
+  }
+
+  /**
+   * Writes {@code target} through a temporary file beside it, named after {@code name}: written,
+   * forced to disk, renamed into place, and the rename made durable. Nothing is visible under
+   * {@code target} unless all of it was written.
+   */
+  private static void writeDurably(Path target, String name, ChannelWriter body)
+      throws IOException {
+    Path dir = target.getParent();
     Path temp =
         dir.resolve(
-            TEMP_PREFIX
-                + id.hex()
-                + "-"
-                + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+            TEMP_PREFIX + name + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
     try {
       try (FileChannel out =
           FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        copy(in, out, length, kind, id);
+        body.write(out);
         out.force(true);
       }
+      // an atomic move replaces an existing target on Linux, macOS and Windows alike
       Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException | RuntimeException | Error e) {
       try {
@@ -290,31 +304,15 @@ public final class LocalBlobStore implements BlobStore {
   @Override
   public void recordStoreIdentity(String id) throws IOException {
     Files.createDirectories(root);
-    Path temp =
-        root.resolve(
-            "."
-                + IDENTITY_NAME
-                + "-"
-                + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE)
-                + ".tmp");
-    try {
-      try (FileChannel out =
-          FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        ByteBuffer b = ByteBuffer.wrap((id + "\n").getBytes(StandardCharsets.UTF_8));
-        while (b.hasRemaining()) {
-          out.write(b);
-        }
-        out.force(true);
-      }
-      Files.move(
-          temp,
-          root.resolve(IDENTITY_NAME),
-          StandardCopyOption.ATOMIC_MOVE,
-          StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(temp);
-    }
-    syncDirectory(root);
+    ByteBuffer b = ByteBuffer.wrap((id + "\n").getBytes(StandardCharsets.UTF_8));
+    writeDurably(
+        root.resolve(IDENTITY_NAME),
+        IDENTITY_NAME,
+        out -> {
+          while (b.hasRemaining()) {
+            out.write(b);
+          }
+        });
   }
 
   @Override

@@ -13,6 +13,7 @@ import io.modelstash.store.name.Digest;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -125,22 +126,26 @@ final class ChunkWriter {
     }
     List<Staged> chunks = new ArrayList<>(staged);
     staged.clear();
-    Map<Digest, ChunkInfo> records;
+    Map<Digest, ChunkInfo> records = new HashMap<>();
     try {
       List<Digest> unknown = new ArrayList<>();
       for (Staged c : chunks) {
-        if (!known.containsKey(c.id())) {
+        ChunkInfo k = known.get(c.id());
+        if (k != null) {
+          records.put(c.id(), k);
+        } else {
           unknown.add(c.id());
         }
       }
-      records = unknown.isEmpty() ? Map.of() : catalog.liveChunkInfos(unknown);
+      if (!unknown.isEmpty()) {
+        records.putAll(catalog.liveChunkInfos(unknown));
+      }
     } catch (IOException | RuntimeException e) {
       inFlight.release(chunks.size());
       throw e;
     }
     for (Staged c : chunks) {
-      Optional<ChunkInfo> record =
-          Optional.ofNullable(known.get(c.id())).or(() -> Optional.ofNullable(records.get(c.id())));
+      Optional<ChunkInfo> record = Optional.ofNullable(records.get(c.id()));
       pending.add(pool.submit(() -> encodeAndStore(c, record)));
     }
   }

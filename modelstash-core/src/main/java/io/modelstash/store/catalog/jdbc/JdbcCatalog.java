@@ -216,33 +216,9 @@ public abstract class JdbcCatalog implements Catalog {
         action,
         failure,
         c -> {
-          checkSchema(c, failure);
+          SchemaMigrator.requireLatest(c, failure);
           return work.run(c);
         });
-  }
-
-  /**
-   * Refuses to write to a catalog whose schema changed since it was opened: a newer modelstash
-   * upgraded it meanwhile (in a team, one node upgraded before the others), and this code's
-   * statements no longer fit its tables. One small query per write transaction.
-   */
-  private static void checkSchema(Connection c, String failure)
-      throws SQLException, CatalogException {
-    long found;
-    try (PreparedStatement p = c.prepareStatement("SELECT version FROM schema_version");
-        ResultSet rs = p.executeQuery()) {
-      found = rs.next() ? rs.getLong(1) : -1;
-    }
-    if (found != SchemaMigrator.LATEST) {
-      throw new CatalogException(
-          failure
-              + ": its schema changed to version "
-              + found
-              + " while this modelstash (schema "
-              + SchemaMigrator.LATEST
-              + ") had it open, so a newer modelstash upgraded it; nothing was written"
-              + " (upgrade modelstash here too)");
-    }
   }
 
   /**

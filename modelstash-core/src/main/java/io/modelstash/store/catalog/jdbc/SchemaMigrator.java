@@ -98,6 +98,29 @@ public final class SchemaMigrator {
     return (int) found;
   }
 
+  /**
+   * Refuses to write to a catalog whose schema changed since it was opened: a newer modelstash
+   * upgraded it meanwhile (in a team, one node upgraded before the others), and this code's
+   * statements no longer fit its tables. One small query per write transaction.
+   */
+  static void requireLatest(Connection c, String failure) throws SQLException, CatalogException {
+    long found;
+    try (PreparedStatement p = c.prepareStatement("SELECT version FROM schema_version");
+        ResultSet rs = p.executeQuery()) {
+      found = rs.next() ? rs.getLong(1) : -1;
+    }
+    if (found != LATEST) {
+      throw new CatalogException(
+          failure
+              + ": its schema changed to version "
+              + found
+              + " while this modelstash (schema "
+              + LATEST
+              + ") had it open, so a newer modelstash upgraded it; nothing was written"
+              + " (upgrade modelstash here too)");
+    }
+  }
+
   /** Whether the schema the connection works in has table {@code name}. */
   private static boolean hasTable(Connection c, String name) throws SQLException {
     try (ResultSet rs =
