@@ -1,0 +1,73 @@
+package io.modelstash.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.modelstash.store.blob.LocalBlobStore;
+import io.modelstash.store.catalog.sqlite.SqliteCatalog;
+import io.modelstash.store.name.ModelPath;
+import io.modelstash.store.name.Ref;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A restore decodes the chunks of the tensors ahead while it writes the bytes before them: a
+ * checkpoint is mostly tensors of one chunk each, with opaque bytes between them, and decoding only
+ * within the segment being written left the other cores idle.
+ */
+class RestoreAheadTest {
+  private static final ModelPath PATH = ModelPath.parse("run/model");
+
+  @TempDir Path dir;
+
+  @Test
+  void chunksOfLaterTensorsAreReadBeforeTheFirstByteIsWritten() throws Exception {
+    Map<String, float[]> tensors = new LinkedHashMap<>();
+    Random random = new Random(3);
+    for (int t = 0; t < 8; t++) {
+      float[] v = new float[4096];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = (float) random.nextGaussian();
+      }
+      tensors.put("layer" + t + ".weight", v);
+    }
+    Path file = DeltaStoreTest.save(tensors, dir.resolve("model.safetensors"));
+    Path store = dir.resolve("store");
+    BaseCacheTest.Counting blobs = new BaseCacheTest.Counting(LocalBlobStore.open(store));
+    try (ModelStash stash =
+        ModelStash.using(store, SqliteCatalog.open(store.resolve("catalog.db")), blobs)) {
+      stash.put(PATH, file, PutOptions.none());
+      assertThat(blobs.total()).isZero();
+      int chunks = stash.chunks(stash.resolve(Ref.version(PATH, 1))).size();
+      assertThat(chunks).isGreaterThanOrEqualTo(9); // the header's chunk and one per tensor
+
+      // the first write (the header's bytes) waits until five chunk objects were read, or 10 s
+      int[] readBeforeFirstWrite = {-1};
+      ByteArrayOutputStream out =
+          new ByteArrayOutputStream() {
+            @Override
+            public synchronized void write(byte[] b, int off, int len) {
+              if (readBeforeFirstWrite[0] < 0) {
+                long until = System.nanoTime() + 10_000_000_000L;
+                while (blobs.total() < 5 && System.nanoTime() < until) {
+                  Thread.onSpinWait();
+                }
+                readBeforeFirstWrite[0] = blobs.total();
+              }
+              super.write(b, off, len);
+            }
+          };
+      stash.get(Ref.version(PATH, 1), out);
+
+      assertThat(out.toByteArray()).isEqualTo(Files.readAllBytes(file));
+      // the window holds at least four chunks on any machine; one segment at a time read only
+      // the header's chunk here
+      assertThat(readBeforeFirstWrite[0]).isGreaterThanOrEqualTo(5);
+    }
+  }
+}
