@@ -46,10 +46,22 @@ public final class ChunkReader {
    * from the cache.
    */
   public byte[] read(Manifest.ChunkRef ref) throws IOException {
+    return decode(ref, fetch(ref));
+  }
+
+  /** The stored object of a chunk, unchecked: the I/O half of {@link #read}. */
+  byte[] fetch(Manifest.ChunkRef ref) throws IOException {
+    return blobs.get(BlobKind.CHUNK, ref.id());
+  }
+
+  /**
+   * The raw bytes of a chunk from its stored {@code object}: the computing half of {@link #read}.
+   */
+  byte[] decode(Manifest.ChunkRef ref, byte[] object) throws IOException {
     boolean[] delta = {false};
     byte[] raw =
         decoder.decode(
-            blobs.get(BlobKind.CHUNK, ref.id()),
+            object,
             ref.id(),
             base -> {
               delta[0] = true;

@@ -96,7 +96,7 @@ public final class Engine implements Closeable {
 
   /** Writes the bytes a layout describes. */
   public void read(Manifest.Layout layout, OutputStream out) throws IOException {
-    new Restore(reader, pool, 4 * threads).write(layout, out);
+    new Restore(reader, pool, io, 4 * threads).write(layout, out);
   }
 
   /**
