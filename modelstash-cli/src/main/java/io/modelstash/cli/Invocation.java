@@ -44,9 +44,14 @@ record Invocation(
    * (An absolute path the user typed under that directory is shortened the same way.)
    */
   String relative(String message) {
-    if (!cwd.isAbsolute() || cwd.getParent() == null) {
+    return relative(cwd, message);
+  }
+
+  /** {@code message} with the paths under the absolute directory {@code dir} relative to it. */
+  static String relative(Path dir, String message) {
+    if (!dir.isAbsolute() || dir.getParent() == null) {
       return message;
     }
-    return message.replace(cwd + java.io.File.separator, "");
+    return message.replace(dir + java.io.File.separator, "");
   }
 }

@@ -7,6 +7,7 @@ import io.modelstash.store.ModelStash;
 import io.modelstash.store.StoreException;
 import io.modelstash.store.blob.CorruptObjectException;
 import io.modelstash.store.catalog.CatalogException;
+import io.modelstash.store.catalog.Notices;
 import io.modelstash.store.name.InvalidNameException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -23,6 +24,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -176,7 +178,8 @@ public final class Main {
 
   /** Runs the command line and returns the exit code, without exiting. */
   public static int run(String... args) {
-    return commandLine(args).execute(args);
+    CommandLine cli = commandLine(args);
+    return execute(cli, cli.getErr(), Main::relativeHere, args);
   }
 
   /** Runs the command line with the given output and error streams. */
@@ -184,7 +187,31 @@ public final class Main {
     CommandLine cli = commandLine(args);
     cli.setOut(out);
     cli.setErr(err);
-    return cli.execute(args);
+    return execute(cli, err, Main::relativeHere, args);
+  }
+
+  /** A message with the paths under this JVM's directory relative to it, as the user typed them. */
+  private static String relativeHere(String message) {
+    return Invocation.relative(Path.of("").toAbsolutePath(), message);
+  }
+
+  /**
+   * Executes {@code args}; slow one-off steps the user did not ask for (a catalog upgrade) say so
+   * on {@code err} before they start, with paths shortened by {@code shorten}.
+   */
+  private static int execute(
+      CommandLine cli, PrintWriter err, UnaryOperator<String> shorten, String[] args) {
+    Notices.Scope notices =
+        Notices.to(
+            n -> {
+              err.println("modelstash: " + shorten.apply(n));
+              err.flush();
+            });
+    try {
+      return cli.execute(args);
+    } finally {
+      notices.close();
+    }
   }
 
   /**
@@ -208,7 +235,7 @@ public final class Main {
     cli.setOut(out);
     cli.setErr(err);
     try {
-      return cli.execute(args);
+      return execute(cli, err, io::relative, args);
     } finally {
       out.flush();
       err.flush();

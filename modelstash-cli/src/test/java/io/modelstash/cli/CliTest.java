@@ -206,4 +206,30 @@ class CliTest {
     Run verify = run("--catalog", b, "--blobs", bBlobs, "verify", "--full");
     assertThat(verify.code()).as(verify.err()).isZero();
   }
+
+  @Test
+  void aCatalogUpgradeIsAnnouncedOnceBeforeItRuns() throws Exception {
+    String store = dir.resolve("store").toString();
+    Run put = run("--store", store, "put", "run/ckpt", Fixtures.torch("ckpt.pt").toString());
+    assertThat(put.code()).as(put.err()).isZero();
+    assertThat(put.err()).doesNotContain("upgrading");
+    // what a catalog of schema 3 looked like: schema 4 only added the store_identity table
+    try (java.sql.Connection c =
+            java.sql.DriverManager.getConnection("jdbc:sqlite:" + store + "/catalog.db");
+        java.sql.Statement s = c.createStatement()) {
+      s.execute("DROP TABLE store_identity");
+      s.execute("UPDATE schema_version SET version = 3");
+    }
+
+    Run first = run("--store", store, "ls");
+    assertThat(first.code()).as(first.err()).isZero();
+    assertThat(first.err().lines())
+        .containsExactly(
+            "modelstash: upgrading catalog "
+                + store
+                + "/catalog.db from schema 3 to 4, once; this takes about 15 s per million chunks");
+    assertThat(first.out()).contains("run/ckpt");
+    Run second = run("--store", store, "ls");
+    assertThat(second.err()).isEmpty();
+  }
 }

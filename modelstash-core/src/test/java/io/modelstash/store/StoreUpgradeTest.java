@@ -1,7 +1,9 @@
 package io.modelstash.store;
 
+import static org.assertj.core.api.Assertions.as;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.modelstash.store.catalog.Notices;
 import io.modelstash.store.catalog.jdbc.SchemaMigrator;
 import io.modelstash.store.chunk.ChunkFormat;
 import io.modelstash.store.lifecycle.GcOptions;
@@ -24,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -108,6 +111,30 @@ class StoreUpgradeTest {
     // the two chunks of the removed fixture/gone@1 are still tombstones of the fixture's gc
     assertThat(sql("SELECT swept_by FROM chunks WHERE swept_by IS NOT NULL"))
         .containsExactly("1", "1");
+  }
+
+  @Test
+  void saysOnceThatTheCatalogIsBeingUpgraded() throws IOException {
+    List<String> notices = new ArrayList<>();
+    Notices.Scope listening = Notices.to(notices::add);
+    try {
+      try (ModelStash stash = ModelStash.open(store)) {
+        assertThat(stash.log(WEIGHTS)).hasSize(2);
+      }
+      assertThat(notices)
+          .singleElement(as(InstanceOfAssertFactories.STRING))
+          .contains("upgrading catalog", "from schema 2 to " + SchemaMigrator.LATEST);
+      try (ModelStash stash = ModelStash.open(store)) {
+        assertThat(stash.log(WEIGHTS)).hasSize(2);
+      }
+      try (ModelStash fresh = ModelStash.open(dir.resolve("fresh"))) {
+        assertThat(fresh.list(Optional.empty())).isEmpty();
+      }
+    } finally {
+      listening.close();
+    }
+    // an up-to-date catalog and a new one open without a word
+    assertThat(notices).hasSize(1);
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.modelstash.store.catalog.jdbc;
 
 import io.modelstash.store.catalog.CatalogException;
+import io.modelstash.store.catalog.Notices;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -77,6 +78,16 @@ public final class SchemaMigrator {
     if (found < 0) {
       throw new CatalogException(
           "Cannot open catalog " + where + ": schema version " + found + " is invalid");
+    }
+    if (found > 0 && found < LATEST) {
+      Notices.say(
+          "upgrading catalog "
+              + where
+              + " from schema "
+              + found
+              + " to "
+              + LATEST
+              + ", once; this takes about 15 s per million chunks");
     }
     for (int v = (int) found + 1; v <= LATEST; v++) {
       try (Statement s = c.createStatement()) {
