@@ -70,4 +70,47 @@ class RestoreAheadTest {
       assertThat(readBeforeFirstWrite[0]).isGreaterThanOrEqualTo(5);
     }
   }
+
+  @Test
+  void aTensorReadDecodesItsNextChunksWhileWritingTheFirst() throws Exception {
+    float[] big = new float[5 << 18]; // five chunks of 1 MiB
+    Random random = new Random(5);
+    for (int i = 0; i < big.length; i++) {
+      big[i] = (float) random.nextGaussian();
+    }
+    Path file = DeltaStoreTest.save(Map.of("big", big), dir.resolve("big.safetensors"));
+    Path store = dir.resolve("store");
+    BaseCacheTest.Counting blobs = new BaseCacheTest.Counting(LocalBlobStore.open(store));
+    try (ModelStash stash =
+        ModelStash.using(store, SqliteCatalog.open(store.resolve("catalog.db")), blobs)) {
+      stash.put(PATH, file, PutOptions.none());
+      assertThat(blobs.total()).isZero();
+
+      int[] readBeforeFirstWrite = {-1};
+      ByteArrayOutputStream out =
+          new ByteArrayOutputStream() {
+            @Override
+            public synchronized void write(byte[] b, int off, int len) {
+              if (readBeforeFirstWrite[0] < 0) {
+                long until = System.nanoTime() + 10_000_000_000L;
+                while (blobs.total() < 4 && System.nanoTime() < until) {
+                  Thread.onSpinWait();
+                }
+                readBeforeFirstWrite[0] = blobs.total();
+              }
+              super.write(b, off, len);
+            }
+          };
+      stash.tensor(Ref.version(PATH, 1), "big").writeTo(out);
+
+      byte[] expected = new byte[big.length * 4];
+      java.nio.ByteBuffer.wrap(expected)
+          .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+          .asFloatBuffer()
+          .put(big);
+      assertThat(out.toByteArray()).isEqualTo(expected);
+      // one chunk at a time read the first chunk only before writing it
+      assertThat(readBeforeFirstWrite[0]).isGreaterThanOrEqualTo(4);
+    }
+  }
 }

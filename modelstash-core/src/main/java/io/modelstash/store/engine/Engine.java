@@ -96,7 +96,12 @@ public final class Engine implements Closeable {
 
   /** Writes the bytes a layout describes. */
   public void read(Manifest.Layout layout, OutputStream out) throws IOException {
-    new Restore(reader, pool, io, 4 * threads).write(layout, out);
+    new Restore(reader, pool, io, readAhead()).write(layout, out);
+  }
+
+  /** How many chunks a reader keeps being decoded ahead of its consumer. */
+  public int readAhead() {
+    return 4 * threads;
   }
 
   /**
@@ -108,6 +113,14 @@ public final class Engine implements Closeable {
    */
   public byte[] readChunk(Manifest.ChunkRef ref) throws IOException {
     return reader.read(ref);
+  }
+
+  /**
+   * Starts reading and decoding a chunk in the background, as {@link #readChunk} would, for a
+   * reader that runs ahead of its consumer.
+   */
+  public Decoding startReading(Manifest.ChunkRef ref) {
+    return Decoding.start(reader, ref, io, pool);
   }
 
   /**

@@ -3,18 +3,13 @@ package io.modelstash.store.engine;
 import io.modelstash.format.DeflateWriter;
 import io.modelstash.store.manifest.Manifest;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
 
 /**
  * Rebuilds a file from its manifest layout: chunk objects are read on the I/O threads and decoded
@@ -126,7 +121,7 @@ final class Restore {
     private final Iterator<Manifest.ChunkRef> planned;
     private final Deque<Pending> queue = new ArrayDeque<>();
 
-    private record Pending(Manifest.ChunkRef ref, CompletableFuture<byte[]> bytes) {}
+    private record Pending(Manifest.ChunkRef ref, Decoding bytes) {}
 
     Ahead(Iterator<Manifest.ChunkRef> planned) {
       this.planned = planned;
@@ -136,11 +131,7 @@ final class Restore {
     private void fill() {
       while (queue.size() < window && planned.hasNext()) {
         Manifest.ChunkRef ref = planned.next();
-        queue.add(
-            new Pending(
-                ref,
-                CompletableFuture.supplyAsync(() -> unchecked(() -> reader.fetch(ref)), io)
-                    .thenApplyAsync(object -> unchecked(() -> reader.decode(ref, object)), pool)));
+        queue.add(new Pending(ref, Decoding.start(reader, ref, io, pool)));
       }
     }
 
@@ -152,13 +143,13 @@ final class Restore {
         throw new IllegalStateException("restore plan out of step at chunk " + ref.id().hex());
       }
       fill();
-      return await(next.bytes());
+      return next.bytes().get();
     }
 
     /** Stops decoding what will not be written (after a failure). */
     void cancel() {
       for (Pending p : queue) {
-        p.bytes().cancel(true);
+        p.bytes().cancel();
       }
       queue.clear();
     }
@@ -192,36 +183,6 @@ final class Restore {
         position += n;
         left -= n;
       }
-    }
-  }
-
-  private interface IoCall {
-    byte[] call() throws IOException;
-  }
-
-  private static byte[] unchecked(IoCall c) {
-    try {
-      return c.call();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static byte[] await(Future<byte[]> f) throws IOException {
-    try {
-      return f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while reading chunks");
-    } catch (ExecutionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof UncheckedIOException) {
-        c = c.getCause();
-      }
-      if (c instanceof IOException) {
-        throw (IOException) c;
-      }
-      throw new IOException(c);
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.modelstash.store.query;
 
 import io.modelstash.format.ByteSource;
+import io.modelstash.store.engine.Decoding;
 import io.modelstash.store.engine.Engine;
 import io.modelstash.store.name.Digest;
 import java.io.EOFException;
@@ -9,11 +10,14 @@ import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * Bytes made of chunk pieces, decoded on demand through {@link Engine#readChunk} and kept in a
- * small cache, so that sequential reads decode each chunk once and only the chunks a read touches
- * are read at all.
+ * Bytes made of chunk pieces, decoded on demand and kept in a small cache, so that sequential reads
+ * decode each chunk once and only the chunks a read touches are read at all. A read also starts
+ * decoding the pieces after the one it needs, as many as the engine reads ahead, so that a
+ * sequential reader (a tensor written out whole) keeps every core busy; pieces it then does not
+ * reach are dropped.
  */
 final class ChunkSource implements ByteSource {
   private static final int CACHED_CHUNKS = 8;
@@ -31,6 +35,9 @@ final class ChunkSource implements ByteSource {
           return size() > CACHED_CHUNKS;
         }
       };
+
+  /** Pieces being decoded ahead of the reader, by index. */
+  private final TreeMap<Integer, Decoding> ahead = new TreeMap<>();
 
   ChunkSource(Engine engine, List<ChunkRange.Piece> pieces) {
     this.engine = engine;
@@ -64,21 +71,42 @@ final class ChunkSource implements ByteSource {
       ChunkRange.Piece p = pieces.get(i);
       int within = (int) (at - starts[i]);
       int n = Math.min(dst.remaining(), p.length() - within);
-      dst.put(chunk(p), p.offset() + within, n);
+      dst.put(chunk(i), p.offset() + within, n);
       at += n;
       i++;
     }
   }
 
-  private byte[] chunk(ChunkRange.Piece p) throws IOException {
-    byte[] raw = cache.get(p.ref().id());
-    if (raw == null) {
-      raw = engine.readChunk(p.ref());
-      cache.put(p.ref().id(), raw);
+  private byte[] chunk(int i) throws IOException {
+    Digest id = pieces.get(i).ref().id();
+    byte[] raw = cache.get(id);
+    if (raw != null) {
+      return raw;
     }
+    int end = Math.min(pieces.size(), i + engine.readAhead());
+    // what was started for pieces outside [i, end) is not where the reader is going
+    dropAhead(ahead.headMap(i, false));
+    dropAhead(ahead.tailMap(end, true));
+    for (int j = i; j < end; j++) {
+      if (!ahead.containsKey(j) && !cache.containsKey(pieces.get(j).ref().id())) {
+        ahead.put(j, engine.startReading(pieces.get(j).ref()));
+      }
+    }
+    Decoding d = ahead.remove(i);
+    raw = d != null ? d.get() : engine.readChunk(pieces.get(i).ref());
+    cache.put(id, raw);
     return raw;
   }
 
+  private static void dropAhead(Map<Integer, Decoding> stale) {
+    for (Decoding d : stale.values()) {
+      d.cancel();
+    }
+    stale.clear();
+  }
+
   @Override
-  public void close() {}
+  public synchronized void close() {
+    dropAhead(ahead);
+  }
 }

@@ -188,8 +188,12 @@ public final class StoredTensor {
     ChunkSource source =
         new ChunkSource(engine, ChunkRange.pieces(level, v.position().getAsLong(), v.nbytes()));
     Storage storage = new Storage(v.key(), t, v.nbytes(), source, v.bigEndian());
-    new Tensor(name(), t, shape(), v.stride(), v.offset(), storage, v.conj(), v.neg(), false)
-        .writeElements(out);
+    try {
+      new Tensor(name(), t, shape(), v.stride(), v.offset(), storage, v.conj(), v.neg(), false)
+          .writeElements(out);
+    } finally {
+      source.close(); // stops decoding ahead when the writing failed
+    }
   }
 
   /**
