@@ -25,6 +25,33 @@ class RestoreAheadTest {
 
   @TempDir Path dir;
 
+  /**
+   * Output whose first write waits until the store has read {@code reads} chunk objects (or 10 s
+   * passed, when nothing reads ahead), and notes how many it had read by then.
+   */
+  private static final class FirstWriteWaits extends ByteArrayOutputStream {
+    private final BaseCacheTest.Counting blobs;
+    private final int reads;
+    int readBeforeFirstWrite = -1;
+
+    FirstWriteWaits(BaseCacheTest.Counting blobs, int reads) {
+      this.blobs = blobs;
+      this.reads = reads;
+    }
+
+    @Override
+    public synchronized void write(byte[] b, int off, int len) {
+      if (readBeforeFirstWrite < 0) {
+        long until = System.nanoTime() + 10_000_000_000L;
+        while (blobs.total() < reads && System.nanoTime() < until) {
+          Thread.onSpinWait();
+        }
+        readBeforeFirstWrite = blobs.total();
+      }
+      super.write(b, off, len);
+    }
+  }
+
   @Test
   void chunksOfLaterTensorsAreReadBeforeTheFirstByteIsWritten() throws Exception {
     Map<String, float[]> tensors = new LinkedHashMap<>();
@@ -46,28 +73,14 @@ class RestoreAheadTest {
       int chunks = stash.chunks(stash.resolve(Ref.version(PATH, 1))).size();
       assertThat(chunks).isGreaterThanOrEqualTo(9); // the header's chunk and one per tensor
 
-      // the first write (the header's bytes) waits until five chunk objects were read, or 10 s
-      int[] readBeforeFirstWrite = {-1};
-      ByteArrayOutputStream out =
-          new ByteArrayOutputStream() {
-            @Override
-            public synchronized void write(byte[] b, int off, int len) {
-              if (readBeforeFirstWrite[0] < 0) {
-                long until = System.nanoTime() + 10_000_000_000L;
-                while (blobs.total() < 5 && System.nanoTime() < until) {
-                  Thread.onSpinWait();
-                }
-                readBeforeFirstWrite[0] = blobs.total();
-              }
-              super.write(b, off, len);
-            }
-          };
+      // the first write (the header's bytes) waits until five chunk objects were read
+      FirstWriteWaits out = new FirstWriteWaits(blobs, 5);
       stash.get(Ref.version(PATH, 1), out);
 
       assertThat(out.toByteArray()).isEqualTo(Files.readAllBytes(file));
       // the window holds at least four chunks on any machine; one segment at a time read only
       // the header's chunk here
-      assertThat(readBeforeFirstWrite[0]).isGreaterThanOrEqualTo(5);
+      assertThat(out.readBeforeFirstWrite).isGreaterThanOrEqualTo(5);
     }
   }
 
@@ -86,21 +99,7 @@ class RestoreAheadTest {
       stash.put(PATH, file, PutOptions.none());
       assertThat(blobs.total()).isZero();
 
-      int[] readBeforeFirstWrite = {-1};
-      ByteArrayOutputStream out =
-          new ByteArrayOutputStream() {
-            @Override
-            public synchronized void write(byte[] b, int off, int len) {
-              if (readBeforeFirstWrite[0] < 0) {
-                long until = System.nanoTime() + 10_000_000_000L;
-                while (blobs.total() < 4 && System.nanoTime() < until) {
-                  Thread.onSpinWait();
-                }
-                readBeforeFirstWrite[0] = blobs.total();
-              }
-              super.write(b, off, len);
-            }
-          };
+      FirstWriteWaits out = new FirstWriteWaits(blobs, 4);
       stash.tensor(Ref.version(PATH, 1), "big").writeTo(out);
 
       byte[] expected = new byte[big.length * 4];
@@ -110,7 +109,7 @@ class RestoreAheadTest {
           .put(big);
       assertThat(out.toByteArray()).isEqualTo(expected);
       // one chunk at a time read the first chunk only before writing it
-      assertThat(readBeforeFirstWrite[0]).isGreaterThanOrEqualTo(4);
+      assertThat(out.readBeforeFirstWrite).isGreaterThanOrEqualTo(4);
     }
   }
 }
