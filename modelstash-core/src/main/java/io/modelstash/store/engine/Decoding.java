@@ -27,6 +27,11 @@ public final class Decoding {
             .thenApplyAsync(object -> unchecked(() -> reader.decode(ref, object)), pool));
   }
 
+  /** {@code call} on {@code pool}: a chunk read and decoded in one task. */
+  static Decoding run(IoCall call, ExecutorService pool) {
+    return new Decoding(CompletableFuture.supplyAsync(() -> unchecked(call), pool));
+  }
+
   /** The decoded bytes, waiting for them; the array may be shared and must not be modified. */
   public byte[] get() throws IOException {
     try {
@@ -51,7 +56,7 @@ public final class Decoding {
     bytes.cancel(true);
   }
 
-  private interface IoCall {
+  interface IoCall {
     byte[] call() throws IOException;
   }
 

@@ -123,6 +123,11 @@ public final class Engine implements Closeable {
     return Decoding.start(reader, ref, io, pool);
   }
 
+  /** {@link #checkChunk} in the background, for a checker that runs ahead of its results. */
+  public Decoding startChecking(Manifest.ChunkRef ref) {
+    return Decoding.run(() -> reader.check(ref), pool);
+  }
+
   /**
    * The raw bytes of a standalone chunk by name alone, SHA-256 checked: a delta's base, which may
    * come from the engine's cache of decoded bases.

@@ -9,6 +9,7 @@ import io.modelstash.store.catalog.Catalog;
 import io.modelstash.store.catalog.ChunkInfo;
 import io.modelstash.store.catalog.PathSummary;
 import io.modelstash.store.catalog.VersionInfo;
+import io.modelstash.store.engine.Decoding;
 import io.modelstash.store.engine.Engine;
 import io.modelstash.store.manifest.Manifest;
 import io.modelstash.store.manifest.ManifestCodec;
@@ -19,7 +20,9 @@ import io.modelstash.store.name.VersionId;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -151,29 +154,23 @@ public final class Verifier {
           }
         }
       }
-      for (Manifest.ChunkRef r : refs.values()) {
-        if (bad.contains(r.id())) {
-          continue;
+      // checked on every core, a window ahead; results are taken, and problems listed, in order
+      Deque<Map.Entry<Manifest.ChunkRef, Decoding>> checking = new ArrayDeque<>();
+      try {
+        for (Manifest.ChunkRef r : refs.values()) {
+          if (bad.contains(r.id())) {
+            continue;
+          }
+          checking.add(Map.entry(r, engine.startChecking(r)));
+          if (checking.size() >= engine.readAhead()) {
+            checked(checking.poll(), bad, problems, users);
+          }
         }
-        try {
-          engine.checkChunk(r);
-        } catch (MissingBlobException e) {
-          bad.add(r.id());
-          problems.add(
-              new VerifyReport.Problem(
-                  VerifyReport.Kind.MISSING_CHUNK,
-                  r.id().hex(),
-                  "Chunk " + r.id() + " is missing",
-                  users.getOrDefault(r.id(), List.of())));
-        } catch (CorruptObjectException e) {
-          bad.add(r.id());
-          problems.add(
-              new VerifyReport.Problem(
-                  VerifyReport.Kind.CORRUPT_CHUNK,
-                  r.id().hex(),
-                  e.getMessage(),
-                  users.getOrDefault(r.id(), List.of())));
+        while (!checking.isEmpty()) {
+          checked(checking.poll(), bad, problems, users);
         }
+      } finally {
+        checking.forEach(c -> c.getValue().cancel());
       }
       for (VersionInfo v : versions) {
         Manifest m = manifests.get(v.id());
@@ -291,6 +288,35 @@ public final class Verifier {
     problems.add(
         new VerifyReport.Problem(
             VerifyReport.Kind.FILE_HASH, v.id().toString(), failure, List.of(v.id())));
+  }
+
+  /** Waits for one chunk's check and records a missing or corrupt chunk as a problem. */
+  private static void checked(
+      Map.Entry<Manifest.ChunkRef, Decoding> check,
+      Set<Digest> bad,
+      List<VerifyReport.Problem> problems,
+      Map<Digest, List<VersionId>> users)
+      throws IOException {
+    Manifest.ChunkRef r = check.getKey();
+    try {
+      check.getValue().get();
+    } catch (MissingBlobException e) {
+      bad.add(r.id());
+      problems.add(
+          new VerifyReport.Problem(
+              VerifyReport.Kind.MISSING_CHUNK,
+              r.id().hex(),
+              "Chunk " + r.id() + " is missing",
+              users.getOrDefault(r.id(), List.of())));
+    } catch (CorruptObjectException e) {
+      bad.add(r.id());
+      problems.add(
+          new VerifyReport.Problem(
+              VerifyReport.Kind.CORRUPT_CHUNK,
+              r.id().hex(),
+              e.getMessage(),
+              users.getOrDefault(r.id(), List.of())));
+    }
   }
 
   private static boolean usesAny(Manifest m, Set<Digest> bad) {

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.modelstash.store.ModelStash;
 import io.modelstash.store.StoreException;
 import io.modelstash.store.blob.BlobKind;
+import io.modelstash.store.blob.BlobStore;
+import io.modelstash.store.blob.ForwardingBlobStore;
 import io.modelstash.store.blob.LocalBlobStore;
 import io.modelstash.store.catalog.Catalog;
 import io.modelstash.store.catalog.ChunkInfo;
@@ -24,7 +26,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,6 +77,45 @@ class VerifierTest {
       f.seek(pos);
       f.write(b ^ 0x10);
     }
+  }
+
+  /** Whether another chunk read started while the first one waited (up to 5 s) for company. */
+  private static final class Overlapping extends ForwardingBlobStore {
+    final AtomicInteger started = new AtomicInteger();
+    volatile boolean company;
+
+    Overlapping(BlobStore delegate) {
+      super(delegate);
+    }
+
+    @Override
+    public byte[] get(BlobKind kind, Digest id) throws IOException {
+      if (kind == BlobKind.CHUNK && started.incrementAndGet() == 1) {
+        long until = System.nanoTime() + 5_000_000_000L;
+        while (started.get() < 2 && System.nanoTime() < until) {
+          Thread.onSpinWait();
+        }
+        company = started.get() >= 2;
+      }
+      return super.get(kind, id);
+    }
+  }
+
+  @Test
+  void theFullCheckReadsChunksOnSeveralCoresAtOnce() throws IOException {
+    Assumptions.assumeTrue(
+        Runtime.getRuntime().availableProcessors() >= 2,
+        "checks run on one thread per core; this machine has one");
+    try (ModelStash stash = ModelStash.open(store())) {
+      History.put(stash);
+    }
+    Overlapping blobs = new Overlapping(LocalBlobStore.open(store()));
+    try (ModelStash stash =
+        ModelStash.using(store(), SqliteCatalog.open(store().resolve("catalog.db")), blobs)) {
+      assertThat(stash.verify(Optional.empty(), true).ok()).isTrue();
+    }
+    // checked one at a time, the second read started only after the first returned
+    assertThat(blobs.company).isTrue();
   }
 
   @Test
