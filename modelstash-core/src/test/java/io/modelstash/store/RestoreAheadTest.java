@@ -52,6 +52,20 @@ class RestoreAheadTest {
     }
   }
 
+  /** Chunk objects read from the store {@link #storeOf} made. */
+  private BaseCacheTest.Counting blobs;
+
+  /** A store holding {@code file} as version 1 of {@link #PATH}, read through {@link #blobs}. */
+  private ModelStash storeOf(Path file) throws Exception {
+    Path store = dir.resolve("store");
+    blobs = new BaseCacheTest.Counting(LocalBlobStore.open(store));
+    ModelStash stash =
+        ModelStash.using(store, SqliteCatalog.open(store.resolve("catalog.db")), blobs);
+    stash.put(PATH, file, PutOptions.none());
+    assertThat(blobs.total()).isZero(); // nothing read yet: the put kept what it wrote
+    return stash;
+  }
+
   @Test
   void chunksOfLaterTensorsAreReadBeforeTheFirstByteIsWritten() throws Exception {
     Map<String, float[]> tensors = new LinkedHashMap<>();
@@ -64,12 +78,7 @@ class RestoreAheadTest {
       tensors.put("layer" + t + ".weight", v);
     }
     Path file = DeltaStoreTest.save(tensors, dir.resolve("model.safetensors"));
-    Path store = dir.resolve("store");
-    BaseCacheTest.Counting blobs = new BaseCacheTest.Counting(LocalBlobStore.open(store));
-    try (ModelStash stash =
-        ModelStash.using(store, SqliteCatalog.open(store.resolve("catalog.db")), blobs)) {
-      stash.put(PATH, file, PutOptions.none());
-      assertThat(blobs.total()).isZero();
+    try (ModelStash stash = storeOf(file)) {
       int chunks = stash.chunks(stash.resolve(Ref.version(PATH, 1))).size();
       assertThat(chunks).isGreaterThanOrEqualTo(9); // the header's chunk and one per tensor
 
@@ -92,12 +101,7 @@ class RestoreAheadTest {
       big[i] = (float) random.nextGaussian();
     }
     Path file = DeltaStoreTest.save(Map.of("big", big), dir.resolve("big.safetensors"));
-    Path store = dir.resolve("store");
-    BaseCacheTest.Counting blobs = new BaseCacheTest.Counting(LocalBlobStore.open(store));
-    try (ModelStash stash =
-        ModelStash.using(store, SqliteCatalog.open(store.resolve("catalog.db")), blobs)) {
-      stash.put(PATH, file, PutOptions.none());
-      assertThat(blobs.total()).isZero();
+    try (ModelStash stash = storeOf(file)) {
 
       FirstWriteWaits out = new FirstWriteWaits(blobs, 4);
       stash.tensor(Ref.version(PATH, 1), "big").writeTo(out);

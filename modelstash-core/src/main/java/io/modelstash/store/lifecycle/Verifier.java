@@ -298,25 +298,22 @@ public final class Verifier {
       Map<Digest, List<VersionId>> users)
       throws IOException {
     Manifest.ChunkRef r = check.getKey();
+    VerifyReport.Kind kind;
+    String message;
     try {
       check.getValue().get();
+      return;
     } catch (MissingBlobException e) {
-      bad.add(r.id());
-      problems.add(
-          new VerifyReport.Problem(
-              VerifyReport.Kind.MISSING_CHUNK,
-              r.id().hex(),
-              "Chunk " + r.id() + " is missing",
-              users.getOrDefault(r.id(), List.of())));
+      kind = VerifyReport.Kind.MISSING_CHUNK;
+      message = "Chunk " + r.id() + " is missing";
     } catch (CorruptObjectException e) {
-      bad.add(r.id());
-      problems.add(
-          new VerifyReport.Problem(
-              VerifyReport.Kind.CORRUPT_CHUNK,
-              r.id().hex(),
-              e.getMessage(),
-              users.getOrDefault(r.id(), List.of())));
+      kind = VerifyReport.Kind.CORRUPT_CHUNK;
+      message = e.getMessage();
     }
+    bad.add(r.id());
+    problems.add(
+        new VerifyReport.Problem(
+            kind, r.id().hex(), message, users.getOrDefault(r.id(), List.of())));
   }
 
   private static boolean usesAny(Manifest m, Set<Digest> bad) {
