@@ -96,7 +96,7 @@ public final class Engine implements Closeable {
 
   /** Writes the bytes a layout describes. */
   public void read(Manifest.Layout layout, OutputStream out) throws IOException {
-    new Restore(reader, pool, io, readAhead()).write(layout, out);
+    new Restore(this::startReading, readAhead()).write(layout, out);
   }
 
   /** How many chunks a reader keeps being decoded ahead of its consumer. */

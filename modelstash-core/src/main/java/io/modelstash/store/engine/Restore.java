@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
+import java.util.function.Function;
 
 /**
  * Rebuilds a file from its manifest layout: chunk objects are read on the I/O threads and decoded
@@ -25,20 +25,16 @@ import java.util.concurrent.ExecutorService;
  * thread.
  */
 final class Restore {
-  private final ChunkReader reader;
-  private final ExecutorService pool;
-  private final ExecutorService io;
+  private final Function<Manifest.ChunkRef, Decoding> start;
   private final int window;
 
   /**
-   * @param pool decodes chunks (CPU work)
-   * @param io reads stored objects; larger than {@code pool}, so that reads from a cold disk or a
-   *     remote store overlap each other and the decoding
+   * @param start starts reading and decoding a chunk in the background ({@link
+   *     Engine#startReading})
+   * @param window chunks decoded ahead of the writer at most
    */
-  Restore(ChunkReader reader, ExecutorService pool, ExecutorService io, int window) {
-    this.reader = reader;
-    this.pool = pool;
-    this.io = io;
+  Restore(Function<Manifest.ChunkRef, Decoding> start, int window) {
+    this.start = start;
     this.window = window;
   }
 
@@ -47,71 +43,53 @@ final class Restore {
     plan(layout, order);
     Ahead ahead = new Ahead(order.iterator());
     try {
-      write(layout, out, ahead);
+      walk(layout, out, ahead::take);
     } finally {
       ahead.cancel();
     }
   }
 
-  private void write(Manifest.Layout layout, OutputStream out, Ahead ahead) throws IOException {
-    ChunkStream opaque = new ChunkStream(layout.opaqueChunks(), ahead);
+  /**
+   * Appends to {@code order} the chunks {@link #write} will take, in the order it takes them: the
+   * writer's own walk, listing each chunk instead of writing its bytes.
+   */
+  static void plan(Manifest.Layout layout, List<Manifest.ChunkRef> order) throws IOException {
+    walk(
+        layout,
+        null,
+        ref -> {
+          order.add(ref);
+          return null;
+        });
+  }
+
+  /** Where a walk gets a chunk's bytes; null while planning. */
+  private interface Chunks {
+    byte[] take(Manifest.ChunkRef ref) throws IOException;
+  }
+
+  /**
+   * Walks the segments of a level in order, taking chunks from {@code chunks} as their bytes are
+   * reached, and writes those bytes to {@code out}; with no {@code out}, only takes the chunks.
+   */
+  private static void walk(Manifest.Layout layout, OutputStream out, Chunks chunks)
+      throws IOException {
+    ChunkStream opaque = new ChunkStream(layout.opaqueChunks(), chunks);
     for (Manifest.Segment s : layout.segments()) {
       if (s instanceof Manifest.Opaque) {
         opaque.copy(s.length(), out);
       } else if (s instanceof Manifest.Payload) {
         Manifest.Payload p = (Manifest.Payload) s;
-        new ChunkStream(p.chunks(), ahead).copy(p.length(), out);
+        new ChunkStream(p.chunks(), chunks).copy(p.length(), out);
       } else {
         Manifest.Deflated d = (Manifest.Deflated) s;
-        try (DeflateWriter w = new DeflateWriter(out, d.level(), d.flushPoints())) {
-          write(d.inner(), w, ahead);
-        }
-      }
-    }
-  }
-
-  /**
-   * Appends to {@code order} the chunks {@link #write} will take, in the order it takes them: the
-   * same walk over the segments, with each stream's chunks counted off by their recorded lengths. A
-   * decoded chunk has exactly its recorded length (the reader checks), so the walk is exact.
-   */
-  static void plan(Manifest.Layout layout, List<Manifest.ChunkRef> order) {
-    Planned opaque = new Planned(layout.opaqueChunks());
-    for (Manifest.Segment s : layout.segments()) {
-      if (s instanceof Manifest.Opaque) {
-        opaque.take(s.length(), order);
-      } else if (s instanceof Manifest.Payload) {
-        Manifest.Payload p = (Manifest.Payload) s;
-        new Planned(p.chunks()).take(p.length(), order);
-      } else {
-        plan(((Manifest.Deflated) s).inner(), order);
-      }
-    }
-  }
-
-  /** {@link ChunkStream#copy}'s choice of chunks, without reading them. */
-  private static final class Planned {
-    private final Iterator<Manifest.ChunkRef> refs;
-    private long left;
-
-    Planned(List<Manifest.ChunkRef> refs) {
-      this.refs = refs.iterator();
-    }
-
-    void take(long length, List<Manifest.ChunkRef> order) {
-      long need = length;
-      while (need > 0) {
-        if (left == 0) {
-          if (!refs.hasNext()) {
-            return; // the stream ends early: the writer reports the corrupt manifest
+        if (out == null) {
+          walk(d.inner(), null, chunks);
+        } else {
+          try (DeflateWriter w = new DeflateWriter(out, d.level(), d.flushPoints())) {
+            walk(d.inner(), w, chunks);
           }
-          Manifest.ChunkRef r = refs.next();
-          order.add(r);
-          left = r.length();
         }
-        long n = Math.min(need, left);
-        left -= n;
-        need -= n;
       }
     }
   }
@@ -131,7 +109,7 @@ final class Restore {
     private void fill() {
       while (queue.size() < window && planned.hasNext()) {
         Manifest.ChunkRef ref = planned.next();
-        queue.add(new Pending(ref, Decoding.start(reader, ref, io, pool)));
+        queue.add(new Pending(ref, start.apply(ref)));
       }
     }
 
@@ -139,7 +117,7 @@ final class Restore {
     byte[] take(Manifest.ChunkRef ref) throws IOException {
       Pending next = queue.poll();
       if (next == null || !next.ref().equals(ref)) {
-        // the plan follows the writer's walk exactly; reaching here is a bug, not bad data
+        // the plan is the writer's own walk; reaching here is a bug, not bad data
         throw new IllegalStateException("restore plan out of step at chunk " + ref.id().hex());
       }
       fill();
@@ -155,31 +133,40 @@ final class Restore {
     }
   }
 
-  /** Decoded chunks of a list, taken from the window in order. */
+  /**
+   * The chunks of one list, taken in order as their bytes are copied. A chunk's bytes are as long
+   * as its recorded length (the reader checks), so the recorded lengths count them off, and a walk
+   * that only plans takes the same chunks as one that writes.
+   */
   private static final class ChunkStream {
     private final Iterator<Manifest.ChunkRef> refs;
-    private final Ahead ahead;
+    private final Chunks chunks;
     private byte[] current;
     private int position;
+    private int length;
 
-    ChunkStream(List<Manifest.ChunkRef> refs, Ahead ahead) {
+    ChunkStream(List<Manifest.ChunkRef> refs, Chunks chunks) {
       this.refs = refs.iterator();
-      this.ahead = ahead;
+      this.chunks = chunks;
     }
 
-    void copy(long length, OutputStream out) throws IOException {
-      long left = length;
+    void copy(long bytes, OutputStream out) throws IOException {
+      long left = bytes;
       while (left > 0) {
-        if (current == null || position == current.length) {
+        if (position == length) {
           if (!refs.hasNext()) {
             throw new io.modelstash.store.blob.CorruptObjectException(
                 "Manifest is corrupt: its chunks end " + left + " bytes early");
           }
-          current = ahead.take(refs.next());
+          Manifest.ChunkRef ref = refs.next();
+          current = chunks.take(ref);
+          length = ref.length();
           position = 0;
         }
-        int n = (int) Math.min(left, current.length - position);
-        out.write(current, position, n);
+        int n = (int) Math.min(left, length - position);
+        if (out != null) {
+          out.write(current, position, n);
+        }
         position += n;
         left -= n;
       }

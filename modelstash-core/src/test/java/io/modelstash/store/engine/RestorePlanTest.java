@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.modelstash.store.manifest.Manifest;
 import io.modelstash.store.name.Digest;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +23,7 @@ class RestorePlanTest {
   }
 
   @Test
-  void opaqueChunksAreTakenWhenTheBytesBetweenTensorsReachThem() {
+  void opaqueChunksAreTakenWhenTheBytesBetweenTensorsReachThem() throws IOException {
     Manifest.ChunkRef o1 = chunk("o1", 10);
     Manifest.ChunkRef o2 = chunk("o2", 10);
     Manifest.ChunkRef o3 = chunk("o3", 10);
@@ -53,7 +54,7 @@ class RestorePlanTest {
   }
 
   @Test
-  void emptyChunksAreTakenWhereTheWriterPassesThem() {
+  void emptyChunksAreTakenWhereTheWriterPassesThem() throws IOException {
     Manifest.ChunkRef empty = chunk("empty", 0);
     Manifest.ChunkRef o1 = chunk("o1", 3);
     Manifest.Layout layout =
