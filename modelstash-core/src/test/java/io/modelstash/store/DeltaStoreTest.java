@@ -94,7 +94,9 @@ class DeltaStoreTest {
   }
 
   private static boolean isDelta(int codec) {
-    return codec == ChunkFormat.CODEC_XOR_DELTA || codec == ChunkFormat.CODEC_SUBTRACT_DELTA;
+    return codec == ChunkFormat.CODEC_XOR_DELTA
+        || codec == ChunkFormat.CODEC_SUBTRACT_DELTA
+        || codec == ChunkFormat.CODEC_MAGNITUDE_DELTA;
   }
 
   @Test

@@ -19,7 +19,8 @@ public final class ChunkCodecRegistry {
           .with(new ByteGroupingCodec(ElementType.FLOAT32))
           .with(new XorDeltaCodec(ElementType.FLOAT32))
           .with(new SubtractDeltaCodec(ElementType.FLOAT32))
-          .with(new PatchCodec());
+          .with(new PatchCodec())
+          .with(new MagnitudeDeltaCodec(ElementType.FLOAT32));
 
   private final TreeMap<Integer, ChunkCodec> byId;
   private final TreeMap<Integer, DeltaCodec> deltaById;

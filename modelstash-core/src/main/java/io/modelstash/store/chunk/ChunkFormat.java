@@ -7,7 +7,7 @@ public final class ChunkFormat {
   public static final int MAGIC = 0x4d53434b;
 
   /** The format version this code writes and the newest it reads. */
-  public static final int VERSION = 3;
+  public static final int VERSION = 4;
 
   /** The oldest format version this code reads. */
   public static final int OLDEST_VERSION = 1;
@@ -41,6 +41,12 @@ public final class ChunkFormat {
    * version 3.
    */
   public static final int CODEC_PATCH = 5;
+
+  /**
+   * Codec id: subtract delta against a base chunk, coded by magnitude ({@link
+   * MagnitudeDeltaCodec}); new in version 4.
+   */
+  public static final int CODEC_MAGNITUDE_DELTA = 6;
 
   /**
    * Largest raw length a chunk may have (64 MiB). Chunkers stay far below it; readers refuse larger

@@ -11,10 +11,11 @@ import java.util.function.Supplier;
  * the chunk (a few slices spread evenly over it), the sizes rank the candidates, and only the best
  * encodes the whole chunk.
  *
- * <p>Encoding the runner-up as well when its sample came within 3% of the best's did not pay: on S1
- * it ran for 79% of the chunks and won 1.7% of them, and dropping it made ten warm puts 12% faster
- * for 0.04% more stored bytes on S1 and 0.01% fewer on S3 (the other scenarios moved by a few
- * bytes).
+ * <p>Encoding the runner-up as well whenever its sample came within 3% of the best's did not pay:
+ * on S1 it ran for 79% of the chunks and won 1.7% of them, and dropping it made ten warm puts 12%
+ * faster for 0.04% more stored bytes on S1 and 0.01% fewer on S3. Only a delta close behind the
+ * best delta is now encoded whole too (see {@link #runnerUp}): a sample weighs the magnitude
+ * delta's extra tables eight times as much as the whole chunk does.
  *
  * <p>Sampling with the real codecs, rather than estimating order-0 entropy from byte histograms,
  * keeps the estimate honest for data where zstd's matches matter (repeated rows, constant runs) and
@@ -47,6 +48,12 @@ final class CodecSelector {
    * by 2.7%, as every run's third epoch became a keyframe.
    */
   static final int KEYFRAME_PAYBACK = 1;
+
+  /** How far behind the best delta's sample another delta may be and still be encoded whole. */
+  static final double RUNNER_UP_MARGIN = 0.01;
+
+  /** Bytes added to {@link #RUNNER_UP_MARGIN}: about the magnitude delta's extra tables. */
+  static final int RUNNER_UP_SLACK = 512;
 
   private CodecSelector() {}
 
@@ -97,7 +104,40 @@ final class CodecSelector {
             })) {
       best = alone;
     }
-    return whole ? made[best] : encode(candidates.get(best), raw, base);
+    if (whole) {
+      return made[best];
+    }
+    Choice chosen = encode(candidates.get(best), raw, base);
+    int close = runnerUp(made, candidates, best);
+    if (close >= 0) {
+      Choice other = encode(candidates.get(close), raw, base);
+      if (other.cost() < chosen.cost()) {
+        return other;
+      }
+    }
+    return chosen;
+  }
+
+  /**
+   * The delta whose sample came close enough to the best delta's that the sample cannot tell them
+   * apart, or -1. Per-payload costs, the rANS tables above all, weigh on a sample eight times as
+   * much as on a whole chunk, and the magnitude delta has more tables than the grouped ones, so a
+   * sample is biased against it by up to about a kilobyte.
+   */
+  private static int runnerUp(Choice[] made, List<Candidate> candidates, int best) {
+    if (!candidates.get(best).delta()) {
+      return -1;
+    }
+    int close = -1;
+    for (int i = 0; i < made.length; i++) {
+      if (i != best
+          && candidates.get(i).delta()
+          && made[i].cost() <= made[best].cost() * (1 + RUNNER_UP_MARGIN) + RUNNER_UP_SLACK
+          && (close < 0 || made[i].cost() < made[close].cost())) {
+        close = i;
+      }
+    }
+    return close;
   }
 
   /**
@@ -140,7 +180,12 @@ final class CodecSelector {
       XorDeltaCodec xor = new XorDeltaCodec(type);
       SubtractDeltaCodec subtract = new SubtractDeltaCodec(type);
       out.add(new Candidate(XorDeltaCodec.ID, true, xor::encode));
-      out.add(new Candidate(SubtractDeltaCodec.ID, true, subtract::encode));
+      if (Tuning.magnitude(type)) {
+        MagnitudeDeltaCodec magnitude = new MagnitudeDeltaCodec(type);
+        out.add(new Candidate(MagnitudeDeltaCodec.ID, true, magnitude::encode));
+      } else {
+        out.add(new Candidate(SubtractDeltaCodec.ID, true, subtract::encode));
+      }
       if (type.equals(ElementType.OPAQUE)) {
         // opaque bytes hold small float32 tensors, still 4-byte aligned: a torch zip aligns its
         // records to 64 bytes and the payloads cut out of the stream are whole elements

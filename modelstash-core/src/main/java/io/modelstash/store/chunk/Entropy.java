@@ -46,9 +46,10 @@ public final class Entropy {
   /**
    * The streams of a chunk object as they were coded: one per byte position for the grouped and
    * delta codecs (the transformed bytes, which is what was entropy-coded; no base is needed) plus
-   * the verbatim tail if any, or the raw bytes as one stream for the stored, zstd and patch codecs
-   * (zstd's matches, and the patch's matches into its base, go below order-0). Headers are not
-   * counted, so the stored lengths add up to slightly less than the object.
+   * the verbatim tail if any, one per length table plus the packed bits and the tail for the
+   * magnitude delta, or the raw bytes as one stream for the stored, zstd and patch codecs (zstd's
+   * matches, and the patch's matches into its base, go below order-0). Headers are not counted, so
+   * the stored lengths add up to slightly less than the object.
    *
    * @param name the chunk's name, for messages
    * @param bases loads the base of a patch chunk, the one codec whose raw bytes need it
@@ -81,6 +82,9 @@ public final class Entropy {
         if (tail > 0) {
           out.add(new Stream(tail, tail, bits(payload, l.tailOffset, tail)));
         }
+        return out;
+      case ChunkFormat.CODEC_MAGNITUDE_DELTA:
+        out.addAll(MagnitudePayload.streams(payload, h.rawLength()));
         return out;
       default:
         throw new CorruptObjectException(

@@ -11,7 +11,7 @@
  * {@link io.modelstash.store.chunk.ChunkEncoder#encodeBest} picks the smallest encoding for a chunk
  * given its {@link io.modelstash.store.chunk.ElementType} and an optional base.
  *
- * <h2>Chunk object format, version 3</h2>
+ * <h2>Chunk object format, version 4</h2>
  *
  * <p>All integers are unsigned and big-endian.
  *
@@ -19,7 +19,7 @@
  *   <caption>Byte layout of a chunk object</caption>
  *   <tr><th>offset</th><th>size</th><th>field</th><th>value</th></tr>
  *   <tr><td>0</td><td>4</td><td>magic</td><td>ASCII {@code MSCK} ({@code 4d 53 43 4b})</td></tr>
- *   <tr><td>4</td><td>1</td><td>format version</td><td>3 (1 and 2 are read too)</td></tr>
+ *   <tr><td>4</td><td>1</td><td>format version</td><td>4 (1 to 3 are read too)</td></tr>
  *   <tr><td>5</td><td>1</td><td>codec id</td><td>see the codec table below</td></tr>
  *   <tr><td>6</td><td>1</td><td>flags</td><td>bit 0: a base digest follows; other bits 0</td></tr>
  *   <tr><td>7</td><td>8</td><td>raw length R</td><td>length of the decoded bytes, at most
@@ -58,10 +58,12 @@
  *       <td>yes, of any length</td><td>one zstd frame, compressed with the base's raw bytes as a
  *       raw-content dictionary; a base that starts with zstd's dictionary magic number {@code 37 a4
  *       30 ec} is never used</td></tr>
+ *   <tr><td>6</td><td>magnitude</td><td>{@link io.modelstash.store.chunk.MagnitudeDeltaCodec}</td>
+ *       <td>yes</td><td>magnitude payload (below)</td></tr>
  * </table>
  *
- * <p>Codecs 3 and 4 need a base of exactly R bytes; codec 5 takes a base of any length up to {@link
- * io.modelstash.store.chunk.ChunkFormat#MAX_RAW_LENGTH}.
+ * <p>Codecs 3, 4 and 6 need a base of exactly R bytes; codec 5 takes a base of any length up to
+ * {@link io.modelstash.store.chunk.ChunkFormat#MAX_RAW_LENGTH}.
  *
  * <h2>Grouped payload (codecs 2, 3 and 4)</h2>
  *
@@ -103,6 +105,38 @@
  * byte of a float32 or bfloat16 is its pure exponent. Encoders choose it per codec and width from
  * measurements; readers just follow the flag.
  *
+ * <h2>Magnitude payload (codec 6)</h2>
+ *
+ * <p>Units as for a grouped payload (W = 2, 4 or 8, B = 8W bits, N units, T tail bytes). For unit i
+ * with base unit b: z = zigzag(rot(x) − rot(b)) exactly as codec 4 computes v; k = the bit length
+ * of z (0 for z = 0); e = the top eight bits of b below its sign bit, (b ≪ 1) ⋙ (B − 8) in B bits
+ * (the exponent of a float32 or bfloat16); context c = min(max(H − e, 0), C − 1). The symbol of the
+ * unit is k for k &lt; 2, else 2 + 4(k − 2) + (z mod 4), at most 253. The k − 3 bits of z between
+ * its leading one and its two lowest bits (none for k ≤ 3) are packed least significant bit first
+ * into one bit string, unit after unit, the last byte padded with zero bits.
+ *
+ * <table>
+ *   <caption>Byte layout of a magnitude payload</caption>
+ *   <tr><th>offset</th><th>size</th><th>field</th><th>value</th></tr>
+ *   <tr><td>0</td><td>1</td><td>unit width W</td><td>2, 4 or 8</td></tr>
+ *   <tr><td>1</td><td>1</td><td>flags</td><td>bit 0: rotated; other bits 0</td></tr>
+ *   <tr><td>2</td><td>1</td><td>H</td><td>the exponent of context 0</td></tr>
+ *   <tr><td>3</td><td>1</td><td>C</td><td>the number of contexts, 1 to 24</td></tr>
+ *   <tr><td>4 + 5c</td><td>1</td><td>method of stream c</td><td>0 = raw (one byte per symbol),
+ *       2 = rANS (class {@code Rans}) decoding to exactly as many symbols as context c has
+ *       units</td></tr>
+ *   <tr><td>5 + 5c</td><td>4</td><td>stored length of stream c</td><td></td></tr>
+ *   <tr><td>4 + 5C</td><td>4</td><td>length of the bit string</td><td>⌈Σ max(k − 3, 0) / 8⌉</td></tr>
+ *   <tr><td>8 + 5C</td><td>Σ lengths</td><td>streams 0 … C−1, then the bit string</td><td>back to
+ *       back; stream c holds the symbols of the units in context c, in unit order</td></tr>
+ *   <tr><td>end − T</td><td>T</td><td>tail</td><td>the last T raw bytes, verbatim</td></tr>
+ * </table>
+ *
+ * <p>A reader computes every unit's context from the base first, so it knows how many symbols each
+ * stream holds, then rebuilds z, x = rot⁻¹(rot(b) + unzigzag(z)), unit by unit. A symbol that
+ * implies k &gt; B, or k = 2 with z mod 4 &lt; 2, bits left over, and lengths that do not add up
+ * are corruption.
+ *
  * <h2>History</h2>
  *
  * <ul>
@@ -120,6 +154,10 @@
  *       tensors): the base is the same stretch of the base version's opaque bytes. Nothing else
  *       changed; objects of versions 1 and 2 are still read, and their golden objects stay checked
  *       in. A version 2 reader refuses version 3 objects as written by a newer modelstash.
+ *   <li>Version 4: codec 6 (magnitude), which the encoder offers in place of codec 4 for float32
+ *       deltas. Nothing else changed; objects of versions 1 to 3 are still read, and their golden
+ *       objects stay checked in. A version 3 reader refuses version 4 objects as written by a newer
+ *       modelstash.
  * </ul>
  */
 package io.modelstash.store.chunk;

@@ -36,7 +36,7 @@ class ChunkObjectTest {
     byte[] o = chunk.toByteArray();
     ByteBuffer b = ByteBuffer.wrap(o);
     assertThat(new String(o, 0, 4, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("MSCK");
-    assertThat(o[4]).isEqualTo((byte) 3);
+    assertThat(o[4]).isEqualTo((byte) 4);
     assertThat(o[5]).isEqualTo((byte) ZstdCodec.ID);
     assertThat(o[6]).isZero();
     assertThat(b.getLong(7)).isEqualTo(4096);
@@ -102,14 +102,14 @@ class ChunkObjectTest {
   @Test
   void refusesANewerFormatVersionClearly() {
     byte[] o = ChunkEncoder.encode(new byte[100], ZSTD).toByteArray();
-    o[4] = 4;
+    o[4] = 5;
     Digest id = Digest.of(new byte[100]);
     assertThatThrownBy(() -> DECODER.decode(refooter(o), id))
         .isInstanceOf(CorruptObjectException.class)
         .hasMessage(
             "Chunk "
                 + id
-                + " was written by a newer modelstash (chunk format version 4 > 3); upgrade"
+                + " was written by a newer modelstash (chunk format version 5 > 4); upgrade"
                 + " modelstash to read it");
   }
 
@@ -187,10 +187,12 @@ class ChunkObjectTest {
     assertThat(r.deltaById(2)).isEmpty();
     assertThat(r.deltaById(5)).get().isInstanceOf(PatchCodec.class);
     assertThat(r.byId(5)).isEmpty();
+    assertThat(r.deltaById(6)).get().isInstanceOf(MagnitudeDeltaCodec.class);
     assertThat(r.byId(6)).isEmpty();
-    assertThat(r.deltaById(6)).isEmpty();
+    assertThat(r.byId(7)).isEmpty();
+    assertThat(r.deltaById(7)).isEmpty();
     assertThat(r.codecs()).hasSize(3);
-    assertThat(r.deltaCodecs()).hasSize(3);
+    assertThat(r.deltaCodecs()).hasSize(4);
     ZstdCodec strong = new ZstdCodec(19);
     assertThat(r.with(strong).byId(1)).containsSame(strong);
     assertThat(r.byId(1)).get().isNotSameAs(strong);

@@ -88,6 +88,9 @@ class CodecMatrixTest {
         out.add(plain(new ByteGroupingCodec(t, rotate), t));
         out.add(delta(new XorDeltaCodec(t, rotate), t));
         out.add(delta(new SubtractDeltaCodec(t, rotate), t));
+        if (MagnitudeDeltaCodec.accepts(t)) {
+          out.add(delta(new MagnitudeDeltaCodec(t, rotate), t));
+        }
       }
     }
     out.add(delta(new PatchCodec(), ElementType.OPAQUE));

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** What the XOR and subtract delta codecs are for: small changes cost little. */
+/** What the XOR, subtract and magnitude delta codecs are for: small changes cost little. */
 class DeltaCodecTest {
 
   static List<DeltaCodec> deltas() {
@@ -20,7 +20,9 @@ class DeltaCodecTest {
         new XorDeltaCodec(ElementType.FLOAT32),
         new SubtractDeltaCodec(ElementType.FLOAT32),
         new XorDeltaCodec(ElementType.FLOAT32, true),
-        new SubtractDeltaCodec(ElementType.FLOAT32, false));
+        new SubtractDeltaCodec(ElementType.FLOAT32, false),
+        new MagnitudeDeltaCodec(ElementType.FLOAT32),
+        new MagnitudeDeltaCodec(ElementType.FLOAT64, false));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -130,6 +132,8 @@ class DeltaCodecTest {
     assertThat(new XorDeltaCodec(ElementType.FLOAT16).name()).isEqualTo("xor");
     assertThat(new SubtractDeltaCodec(ElementType.FLOAT16).id()).isEqualTo(4);
     assertThat(new SubtractDeltaCodec(ElementType.FLOAT16).name()).isEqualTo("subtract");
+    assertThat(new MagnitudeDeltaCodec(ElementType.FLOAT16).id()).isEqualTo(6);
+    assertThat(new MagnitudeDeltaCodec(ElementType.FLOAT16).name()).isEqualTo("magnitude");
     assertThat(new ByteGroupingCodec(ElementType.FLOAT16).id()).isEqualTo(2);
     assertThat(new ByteGroupingCodec(ElementType.FLOAT16).name()).isEqualTo("bytegroup");
   }
@@ -144,5 +148,36 @@ class DeltaCodecTest {
     assertThat(new SubtractDeltaCodec(ElementType.FLOAT32).decode(p, base, raw.length))
         .hasSize(raw.length)
         .isNotEqualTo(raw);
+  }
+
+  /**
+   * An optimiser step hardly depends on the weight's size, so in units of the last place it is
+   * larger the smaller the weight: the magnitude codec's length tables per base exponent see that;
+   * byte grouping codes every byte position with one table for all elements.
+   */
+  @Test
+  void magnitudeCodesStepsThatFollowTheExponentSmallerThanSubtract() throws CorruptObjectException {
+    int n = 65_536;
+    float[] before = new float[n];
+    float[] after = new float[n];
+    Random r = new Random(8);
+    for (int i = 0; i < n; i++) {
+      before[i] = (float) (r.nextGaussian() * 0.02);
+      after[i] = before[i] + (float) (r.nextGaussian() * 1e-4);
+    }
+    byte[] a = floats(after);
+    byte[] b = floats(before);
+    MagnitudeDeltaCodec magnitude = new MagnitudeDeltaCodec(ElementType.FLOAT32);
+    byte[] p = magnitude.encode(a, b);
+    int subtract = new SubtractDeltaCodec(ElementType.FLOAT32).encode(a, b).length;
+    assertThat(p.length).isLessThan(subtract * 97 / 100);
+    assertThat(magnitude.decode(p, b, a.length)).isEqualTo(a);
+  }
+
+  @Test
+  void magnitudeRefusesUnitsItCannotCode() {
+    assertThatThrownBy(() -> new MagnitudeDeltaCodec(ElementType.FLOAT8))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("The magnitude delta codes units of 2, 4 or 8 bytes, not 1");
   }
 }

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -77,15 +77,39 @@ class EntropyTest {
   void reportsDeltaStreamsWithoutTheBase() throws IOException {
     byte[] base = FloatData.gaussian(4, 50_000, 0, 0.02, 2);
     EncodedChunk c =
-        ChunkEncoder.encodeBest(
+        ChunkEncoder.encodeDelta(
             FloatData.nudged(base, 4, 0.1, 3),
-            ElementType.FLOAT32,
-            Optional.of(ChunkEncoder.Base.of(base, true)));
+            new SubtractDeltaCodec(ElementType.FLOAT32),
+            ChunkEncoder.Base.of(base, true));
     assertThat(c.base()).isPresent();
     List<Entropy.Stream> streams = Entropy.streams(c.toByteArray(), c.id(), NO_BASE);
     assertThat(streams).hasSize(4);
     double total = streams.stream().mapToDouble(Entropy.Stream::bits).sum();
     assertThat(total / 8).isLessThan(base.length * 0.3);
+  }
+
+  @Test
+  void reportsMagnitudeStreamsWithoutTheBase() throws IOException {
+    byte[] base = FloatData.gaussian(4, 50_001, 0, 0.02, 2);
+    byte[] raw = Arrays.copyOf(FloatData.nudged(base, 4, 0.1, 3), base.length + 3);
+    EncodedChunk c =
+        ChunkEncoder.encodeDelta(
+            raw,
+            new MagnitudeDeltaCodec(ElementType.FLOAT32),
+            ChunkEncoder.Base.of(Arrays.copyOf(base, raw.length), true));
+    List<Entropy.Stream> streams = Entropy.streams(c.toByteArray(), c.id(), NO_BASE);
+    // one stream per length table, then the packed bits, then the three tail bytes
+    assertThat(streams.size()).isGreaterThanOrEqualTo(3);
+    Entropy.Stream tail = streams.get(streams.size() - 1);
+    assertThat(tail.length()).isEqualTo(3);
+    int symbols =
+        streams.subList(0, streams.size() - 2).stream().mapToInt(Entropy.Stream::length).sum();
+    assertThat(symbols).as("a symbol per whole unit").isEqualTo(50_001);
+    int stored = streams.stream().mapToInt(Entropy.Stream::storedLength).sum();
+    assertThat(stored).isLessThan(c.objectLength()).isGreaterThan(c.objectLength() - 400);
+    for (Entropy.Stream s : streams.subList(0, streams.size() - 2)) {
+      assertThat(s.storedLength() * 8.0).isGreaterThanOrEqualTo(s.bits() * 0.99);
+    }
   }
 
   @Test

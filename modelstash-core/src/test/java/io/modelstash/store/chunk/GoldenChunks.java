@@ -85,6 +85,36 @@ public final class GoldenChunks {
                 new PatchCodec(),
                 ChunkEncoder.Base.of(headers, true)),
             headers));
+    // Version 4: deltas coded by magnitude, with a tail and in every width the codec takes.
+    byte[] f32w = FloatData.gaussian(4, 5000, 3, 0.02, 12);
+    index.append(
+        write(
+            dir,
+            "v4-magnitude-f32",
+            ChunkEncoder.encodeDelta(
+                FloatData.nudged(f32w, 4, 0.3, 13),
+                new MagnitudeDeltaCodec(ElementType.FLOAT32),
+                ChunkEncoder.Base.of(f32w, true)),
+            f32w));
+    index.append(
+        write(
+            dir,
+            "v4-magnitude-bf16",
+            ChunkEncoder.encodeDelta(
+                bf16b,
+                new MagnitudeDeltaCodec(ElementType.FLOAT16),
+                ChunkEncoder.Base.of(bf16, true)),
+            bf16));
+    byte[] f64b = FloatData.nudged(f64, 8, 0.5, 14);
+    index.append(
+        write(
+            dir,
+            "v4-magnitude-f64",
+            ChunkEncoder.encodeDelta(
+                f64b,
+                new MagnitudeDeltaCodec(ElementType.FLOAT64),
+                ChunkEncoder.Base.of(f64, true)),
+            f64));
     Files.writeString(indexFile, index.toString(), StandardCharsets.UTF_8);
   }
 

@@ -1,0 +1,470 @@
+package io.modelstash.store.chunk;
+
+import io.modelstash.store.blob.CorruptObjectException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The payload of the magnitude delta codec (layout in {@code package-info}): the zigzag difference
+ * z of each unit from its base unit, as in the subtract delta, coded as its bit length k, its low
+ * two bits and the k − 3 bits between them and its leading one.
+ *
+ * <p>An optimiser moves a weight by an amount that hardly depends on the weight's size, so the
+ * difference in units of the last place, and with it k, grows as the base element's exponent
+ * shrinks. The lengths are therefore coded with one rANS table per base exponent (the exponents
+ * below the busiest few share the last table), which the decoder can follow because it has the base
+ * before it starts. The bits below the leading one are close to random and are packed as they are,
+ * except the lowest two: with the rotated layout, a change that keeps the sign makes them 00 or 11,
+ * the direction of the change, so they are coded as one rANS symbol.
+ *
+ * <p>Measured on consecutive S1 checkpoints (AdamW-trained float32 weights and moments) against the
+ * byte-grouped subtract delta: about 2% smaller, all of it from the lengths and the low bits.
+ */
+final class MagnitudePayload {
+
+  /** Flag bit: units were rotated left by one bit before the difference was taken. */
+  static final int FLAG_ROTATED = 1;
+
+  /** Most length tables a payload has; the busiest exponents get their own. */
+  static final int MAX_CONTEXTS = 24;
+
+  /** An exponent gets its own table only with at least this share of the units (1 / 2^n). */
+  private static final int OWN_TABLE_SHIFT = 6;
+
+  private static final int FIXED = 4;
+
+  private static final int PER_STREAM = 5;
+
+  /** Stream method: one byte per symbol. */
+  static final int RAW = 0;
+
+  /** Stream method: {@link Rans}-coded. */
+  static final int RANS = 2;
+
+  private static final VarHandle SHORT =
+      MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle INT =
+      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle LONG =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+  private MagnitudePayload() {}
+
+  /** Whether units of {@code width} bytes can be coded this way. */
+  static boolean accepts(int width) {
+    return width == 2 || width == 4 || width == 8;
+  }
+
+  /** Encodes {@code raw} against {@code base} (the same length) in units of {@code width}. */
+  static byte[] encode(byte[] raw, byte[] base, int width, boolean rotate) {
+    int n = raw.length / width;
+    int tail = raw.length - n * width;
+    int bits = 8 * width;
+    int[] exponents = new int[256];
+    for (int i = 0; i < n; i++) {
+      exponents[exponent(load(base, i, width), bits)]++;
+    }
+    int own = Math.max(1, n >> OWN_TABLE_SHIFT);
+    int top = 255;
+    while (top > 0 && exponents[top] < own) {
+      top--;
+    }
+    int contexts = 1;
+    while (contexts < MAX_CONTEXTS && top - contexts >= 0 && exponents[top - contexts] >= own) {
+      contexts++;
+    }
+    byte[] ctxOf = new byte[n];
+    byte[] lengths = new byte[n];
+    long[] zs = new long[n];
+    int[] counts = new int[contexts];
+    long midTotal = 0;
+    for (int i = 0; i < n; i++) {
+      long x = load(raw, i, width);
+      long b = load(base, i, width);
+      int c = context(exponent(b, bits), top, contexts);
+      long z = zigzag(rotate ? rotl(x, bits) - rotl(b, bits) : x - b, bits);
+      int k = 64 - Long.numberOfLeadingZeros(z);
+      ctxOf[i] = (byte) c;
+      lengths[i] = (byte) k;
+      zs[i] = z;
+      counts[c]++;
+      midTotal += Math.max(k - 3, 0);
+    }
+    // one stream per context, each in unit order
+    int[] at = new int[contexts];
+    for (int s = 1; s < at.length; s++) {
+      at[s] = at[s - 1] + counts[s - 1];
+    }
+    byte[] streams = new byte[n];
+    BitWriter w = new BitWriter((int) ((midTotal + 7) >>> 3));
+    for (int i = 0; i < n; i++) {
+      int c = ctxOf[i];
+      int k = lengths[i];
+      long z = zs[i];
+      streams[at[c]++] = (byte) (k < 2 ? k : 2 + ((k - 2) << 2) + (z & 3));
+      if (k > 3) {
+        w.write(z >>> 2, k - 3);
+      }
+    }
+    int header = headerLength(contexts);
+    byte[] out = new byte[header + n + w.length() + tail];
+    out[0] = (byte) width;
+    out[1] = (byte) (rotate ? FLAG_ROTATED : 0);
+    out[2] = (byte) top;
+    out[3] = (byte) contexts;
+    ByteBuffer h = ByteBuffer.wrap(out);
+    int p = header;
+    int from = 0;
+    try (Scratch scratch = Scratch.borrow()) {
+      for (int s = 0; s < contexts; s++) {
+        int count = counts[s];
+        int len = count;
+        int method = RAW;
+        if (count >= 16) {
+          int[] histogram = new int[256];
+          Entropy.histogram(streams, from, count, 1, histogram);
+          int[] freq = Rans.normalize(histogram, count);
+          int coded = Rans.encode(streams, from, count, freq, out, p, count, scratch);
+          if (coded > 0) {
+            method = RANS;
+            len = coded;
+          }
+        }
+        if (method == RAW) {
+          System.arraycopy(streams, from, out, p, count);
+        }
+        out[FIXED + PER_STREAM * s] = (byte) method;
+        h.putInt(FIXED + PER_STREAM * s + 1, len);
+        p += len;
+        from += count;
+      }
+    }
+    h.putInt(FIXED + PER_STREAM * contexts, w.length());
+    p = w.copyTo(out, p);
+    System.arraycopy(raw, n * width, out, p, tail);
+    return Arrays.copyOf(out, p + tail);
+  }
+
+  /**
+   * The payload's streams as {@link Entropy} reports them, without the base: each context's symbols
+   * (a rANS stream records its count), the packed bits, then the tail if any.
+   */
+  static List<Entropy.Stream> streams(byte[] payload, int rawLength) throws CorruptObjectException {
+    if (payload.length < FIXED) {
+      throw new CorruptObjectException(
+          "magnitude payload has " + payload.length + " bytes, less than its fixed header");
+    }
+    int width = payload[0] & 0xff;
+    int contexts = payload[3] & 0xff;
+    if (!accepts(width) || contexts < 1 || contexts > MAX_CONTEXTS) {
+      throw new CorruptObjectException("magnitude payload has an invalid header");
+    }
+    int header = headerLength(contexts);
+    if (payload.length < header) {
+      throw new CorruptObjectException(
+          "magnitude payload has " + payload.length + " bytes, less than its header");
+    }
+    ByteBuffer h = ByteBuffer.wrap(payload);
+    List<Entropy.Stream> out = new ArrayList<>();
+    long p = header;
+    int n = rawLength / width;
+    for (int s = 0; s < contexts; s++) {
+      int method = payload[FIXED + PER_STREAM * s] & 0xff;
+      long len = h.getInt(FIXED + PER_STREAM * s + 1) & 0xffffffffL;
+      if (p + len > payload.length) {
+        throw new CorruptObjectException(
+            "magnitude stream " + s + " of " + len + " bytes runs past the payload");
+      }
+      byte[] symbols;
+      if (method == RANS && len >= 4) {
+        long count = h.order(ByteOrder.LITTLE_ENDIAN).getInt((int) p) & 0xffffffffL;
+        h.order(ByteOrder.BIG_ENDIAN);
+        if (count > n) {
+          throw new CorruptObjectException(
+              "magnitude stream "
+                  + s
+                  + " holds "
+                  + count
+                  + " symbols, more than the "
+                  + n
+                  + " units");
+        }
+        symbols = new byte[(int) count];
+        Rans.decode(payload, (int) p, (int) len, symbols, 0, symbols.length, s);
+      } else if (method == RAW) {
+        symbols = Arrays.copyOfRange(payload, (int) p, (int) (p + len));
+      } else {
+        throw new CorruptObjectException("magnitude stream " + s + " has unknown method " + method);
+      }
+      out.add(new Entropy.Stream(symbols.length, (int) len, Entropy.bits(symbols)));
+      p += len;
+    }
+    long midBytes = h.getInt(FIXED + PER_STREAM * contexts) & 0xffffffffL;
+    if (p + midBytes > payload.length) {
+      throw new CorruptObjectException("magnitude bits run past the payload");
+    }
+    out.add(
+        new Entropy.Stream(
+            (int) midBytes, (int) midBytes, Entropy.bits(payload, (int) p, (int) midBytes)));
+    int tail = (int) (payload.length - p - midBytes);
+    if (tail > 0) {
+      out.add(new Entropy.Stream(tail, tail, Entropy.bits(payload, (int) (p + midBytes), tail)));
+    }
+    return out;
+  }
+
+  private static int headerLength(int contexts) {
+    return FIXED + PER_STREAM * contexts + 4;
+  }
+
+  /**
+   * Decodes a payload against {@code base}.
+   *
+   * @throws CorruptObjectException if the payload is malformed or does not yield {@code rawLength}
+   *     bytes
+   */
+  static byte[] decode(byte[] payload, byte[] base, int rawLength) throws CorruptObjectException {
+    if (payload.length < FIXED) {
+      throw new CorruptObjectException(
+          "magnitude payload has " + payload.length + " bytes, less than its fixed header");
+    }
+    int width = payload[0] & 0xff;
+    if (!accepts(width)) {
+      throw new CorruptObjectException(
+          "magnitude payload has unit width " + width + " at offset 0, expected 2, 4 or 8");
+    }
+    int flags = payload[1] & 0xff;
+    if ((flags & ~FLAG_ROTATED) != 0) {
+      throw new CorruptObjectException(
+          String.format("magnitude payload has unknown flags %02x at offset 1", flags));
+    }
+    boolean rotated = flags != 0;
+    int top = payload[2] & 0xff;
+    int contexts = payload[3] & 0xff;
+    if (contexts < 1 || contexts > MAX_CONTEXTS) {
+      throw new CorruptObjectException(
+          "magnitude payload has "
+              + contexts
+              + " contexts at offset 3, expected 1 to "
+              + MAX_CONTEXTS);
+    }
+    int header = headerLength(contexts);
+    if (payload.length < header) {
+      throw new CorruptObjectException(
+          "magnitude payload has "
+              + payload.length
+              + " bytes, less than its "
+              + header
+              + "-byte header");
+    }
+    int n = rawLength / width;
+    int tail = rawLength - n * width;
+    int bits = 8 * width;
+    byte[] ctxOf = new byte[n];
+    int[] counts = new int[contexts];
+    for (int i = 0; i < n; i++) {
+      int c = context(exponent(load(base, i, width), bits), top, contexts);
+      ctxOf[i] = (byte) c;
+      counts[c]++;
+    }
+    ByteBuffer h = ByteBuffer.wrap(payload);
+    int[] at = new int[contexts];
+    byte[] streams = new byte[n];
+    long p = header;
+    try (Scratch scratch = Scratch.borrow()) {
+      for (int s = 0; s < contexts; s++) {
+        at[s] = s == 0 ? 0 : at[s - 1] + counts[s - 1];
+        int d = FIXED + PER_STREAM * s;
+        int method = payload[d] & 0xff;
+        long len = h.getInt(d + 1) & 0xffffffffL;
+        if (p + len > payload.length) {
+          throw new CorruptObjectException(
+              "magnitude stream " + s + " of " + len + " bytes runs past the payload");
+        }
+        if (method == RAW) {
+          if (len != counts[s]) {
+            throw new CorruptObjectException(
+                "raw magnitude stream " + s + " has " + len + " bytes, expected " + counts[s]);
+          }
+          System.arraycopy(payload, (int) p, streams, at[s], counts[s]);
+        } else if (method == RANS) {
+          Rans.decode(payload, (int) p, (int) len, streams, at[s], counts[s], s, scratch);
+        } else {
+          throw new CorruptObjectException(
+              "magnitude stream " + s + " has unknown method " + method + " at offset " + d);
+        }
+        p += len;
+      }
+    }
+    long midBytes = h.getInt(FIXED + PER_STREAM * contexts) & 0xffffffffL;
+    if (p + midBytes + tail != payload.length) {
+      throw new CorruptObjectException(
+          "magnitude payload has "
+              + payload.length
+              + " bytes, its header accounts for "
+              + (p + midBytes + tail));
+    }
+    BitReader r = new BitReader(payload, (int) p, (int) midBytes);
+    byte[] raw = new byte[rawLength];
+    for (int i = 0; i < n; i++) {
+      int s = streams[at[ctxOf[i]]++] & 0xff;
+      long z = s;
+      if (s >= 2) {
+        int k = 2 + ((s - 2) >>> 2);
+        long lo = (s - 2) & 3;
+        if (k > bits || (k == 2 && lo < 2)) {
+          throw new CorruptObjectException(
+              "magnitude symbol " + s + " of unit " + i + " is invalid");
+        }
+        z = k == 2 ? lo : 1L << (k - 1) | (k > 3 ? r.read(k - 3) << 2 : 0) | lo;
+      }
+      long d = (z >>> 1) ^ -(z & 1);
+      long b = load(base, i, width);
+      store(raw, i, width, rotated ? rotr(rotl(b, bits) + d, bits) : b + d);
+    }
+    if (!r.exhausted()) {
+      throw new CorruptObjectException("magnitude payload has bits left over after every unit");
+    }
+    System.arraycopy(payload, (int) (p + midBytes), raw, n * width, tail);
+    return raw;
+  }
+
+  /** The top eight bits of a unit's magnitude: the exponent, for the float formats. */
+  static int exponent(long unit, int bits) {
+    return (int) ((unit << (65 - bits)) >>> 56);
+  }
+
+  private static int context(int exponent, int top, int contexts) {
+    return Math.min(Math.max(top - exponent, 0), contexts - 1);
+  }
+
+  private static long zigzag(long d, int bits) {
+    long s = (d << (64 - bits)) >> (64 - bits);
+    long z = (s << 1) ^ (s >> 63);
+    return bits == 64 ? z : z & ((1L << bits) - 1);
+  }
+
+  private static long rotl(long u, int bits) {
+    long m = bits == 64 ? -1L : (1L << bits) - 1;
+    return ((u << 1) | (u >>> (bits - 1))) & m;
+  }
+
+  private static long rotr(long u, int bits) {
+    long m = bits == 64 ? -1L : (1L << bits) - 1;
+    u &= m;
+    return ((u >>> 1) | (u << (bits - 1))) & m;
+  }
+
+  private static long load(byte[] b, int i, int width) {
+    switch (width) {
+      case 2:
+        return (short) SHORT.get(b, 2 * i) & 0xffffL;
+      case 4:
+        return (int) INT.get(b, 4 * i) & 0xffffffffL;
+      default:
+        return (long) LONG.get(b, 8 * i);
+    }
+  }
+
+  private static void store(byte[] b, int i, int width, long v) {
+    switch (width) {
+      case 2:
+        SHORT.set(b, 2 * i, (short) v);
+        break;
+      case 4:
+        INT.set(b, 4 * i, (int) v);
+        break;
+      default:
+        LONG.set(b, 8 * i, v);
+        break;
+    }
+  }
+
+  /** Little-endian bit packing, least significant bit first, into a buffer of known size. */
+  static final class BitWriter {
+    private final byte[] out;
+    private int p;
+    private long acc;
+    private int used;
+
+    BitWriter(int bytes) {
+      this.out = new byte[bytes];
+    }
+
+    /** Writes the low {@code count} bits of {@code v}, 1 to 61. */
+    void write(long v, int count) {
+      if (count > 32) {
+        write(v, 32);
+        write(v >>> 32, count - 32);
+        return;
+      }
+      acc |= (v & ((1L << count) - 1)) << used;
+      used += count;
+      while (used >= 8) {
+        out[p++] = (byte) acc;
+        acc >>>= 8;
+        used -= 8;
+      }
+    }
+
+    /** The length of what is written, in bytes. */
+    int length() {
+      return out.length;
+    }
+
+    /** Copies the bytes, the last padded with zero bits, to {@code dst} at {@code at}. */
+    int copyTo(byte[] dst, int at) {
+      if (used > 0) {
+        out[p] = (byte) acc;
+      }
+      System.arraycopy(out, 0, dst, at, out.length);
+      return at + out.length;
+    }
+  }
+
+  /** Reads what {@link BitWriter} wrote. */
+  static final class BitReader {
+    private final byte[] in;
+    private final int end;
+    private int p;
+    private long acc;
+    private int have;
+
+    BitReader(byte[] in, int off, int len) {
+      this.in = in;
+      this.p = off;
+      this.end = off + len;
+    }
+
+    /** The next {@code count} bits, 1 to 61. */
+    long read(int count) throws CorruptObjectException {
+      if (count > 32) {
+        long lowBits = read(32);
+        return lowBits | read(count - 32) << 32;
+      }
+      if (have < count) {
+        while (have <= 56 && p < end) {
+          acc |= (long) (in[p++] & 0xff) << have;
+          have += 8;
+        }
+        if (have < count) {
+          throw new CorruptObjectException("magnitude payload ends before its last unit's bits");
+        }
+      }
+      long v = acc & ((1L << count) - 1);
+      acc >>>= count;
+      have -= count;
+      return v;
+    }
+
+    /** Whether every byte was read and the bits left in the last one are zero. */
+    boolean exhausted() {
+      return p == end && acc == 0;
+    }
+  }
+}
