@@ -137,4 +137,66 @@ class ByteGroupingCodecTest extends ChunkCodecContract {
         .isInstanceOf(CorruptObjectException.class)
         .hasMessageContaining("stream 0");
   }
+
+  /** Float32 values whose size drifts slowly along the tensor, as along a row of moments. */
+  static byte[] drifting(int n, long seed) {
+    java.util.Random r = new java.util.Random(seed);
+    ByteBuffer b = ByteBuffer.allocate(4 * n).order(ByteOrder.LITTLE_ENDIAN);
+    double scale = 1e-3;
+    for (int i = 0; i < n; i++) {
+      if (i % 64 == 0) {
+        scale = Math.exp(r.nextGaussian() * 3) * 1e-3;
+      }
+      b.putFloat((float) (r.nextGaussian() * scale));
+    }
+    return b.array();
+  }
+
+  private static int[] methods(byte[] payload, int rawLength) throws CorruptObjectException {
+    return GroupedPayload.parse(payload, rawLength).methods;
+  }
+
+  @Test
+  void codesAnExponentStreamWithItsNeighboursAsContext() throws CorruptObjectException {
+    byte[] raw = drifting(65_536, 21);
+    ByteGroupingCodec codec = new ByteGroupingCodec(ElementType.FLOAT32);
+    byte[] p = codec.encode(raw);
+    assertThat(methods(p, raw.length)[3]).isEqualTo(GroupedPayload.CONTEXT_RANS);
+    assertThat(codec.decode(p, raw.length)).isEqualTo(raw);
+    // the same exponents in a random order have no neighbours to learn from
+    java.util.List<Integer> order = new java.util.ArrayList<>();
+    for (int i = 0; i < 65_536; i++) {
+      order.add(i);
+    }
+    java.util.Collections.shuffle(order, new java.util.Random(22));
+    byte[] shuffled = new byte[raw.length];
+    for (int i = 0; i < order.size(); i++) {
+      System.arraycopy(raw, 4 * order.get(i), shuffled, 4 * i, 4);
+    }
+    byte[] q = codec.encode(shuffled);
+    assertThat(methods(q, raw.length)[3]).isNotEqualTo(GroupedPayload.CONTEXT_RANS);
+    assertThat(p.length).isLessThan(q.length - 4096);
+  }
+
+  @Test
+  void aDamagedContextStreamFailsCleanlyOrKeepsTheLength() {
+    byte[] raw = drifting(8192, 23);
+    ByteGroupingCodec codec = new ByteGroupingCodec(ElementType.FLOAT32);
+    byte[] p = codec.encode(raw);
+    java.util.Random r = new java.util.Random(24);
+    for (int trial = 0; trial < 300; trial++) {
+      byte[] damaged = p.clone();
+      damaged[r.nextInt(damaged.length)] ^= (byte) (1 << r.nextInt(8));
+      try {
+        assertThat(codec.decode(damaged, raw.length)).hasSize(raw.length);
+      } catch (CorruptObjectException expected) {
+        // refused: fine
+      }
+    }
+    for (int cut = 0; cut < p.length; cut += 97) {
+      byte[] truncated = Arrays.copyOf(p, cut);
+      assertThatThrownBy(() -> codec.decode(truncated, raw.length))
+          .isInstanceOf(CorruptObjectException.class);
+    }
+  }
 }

@@ -84,6 +84,20 @@ class GoldenChunkTest {
       }
     }
     assertThat(rans).as("a version 2 golden object uses a rANS stream").isTrue();
+    boolean context = false;
+    for (Golden g : goldens()) {
+      if (g.version() == 4 && g.codecId() == ChunkFormat.CODEC_BYTE_GROUPING) {
+        byte[] object = resource(g.name() + ".msck");
+        ChunkHeader h = ChunkDecoder.standard().header(object, g.id());
+        byte[] payload =
+            java.util.Arrays.copyOfRange(
+                object, h.payloadOffset(), h.payloadOffset() + h.encodedLength());
+        for (int m : GroupedPayload.parse(payload, h.rawLength()).methods) {
+          context |= m == GroupedPayload.CONTEXT_RANS;
+        }
+      }
+    }
+    assertThat(context).as("a version 4 golden object uses a context stream").isTrue();
   }
 
   @Test

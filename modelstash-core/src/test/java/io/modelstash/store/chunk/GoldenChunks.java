@@ -115,6 +115,13 @@ public final class GoldenChunks {
                 new MagnitudeDeltaCodec(ElementType.FLOAT64),
                 ChunkEncoder.Base.of(f64, true)),
             f64));
+    // Version 4: an exponent stream coded with its neighbours as context.
+    index.append(
+        write(
+            dir,
+            "v4-bytegroup-f32-context",
+            ChunkEncoder.encode(ByteGroupingCodecTest.drifting(8192, 15), group(4, true)),
+            null));
     Files.writeString(indexFile, index.toString(), StandardCharsets.UTF_8);
   }
 
