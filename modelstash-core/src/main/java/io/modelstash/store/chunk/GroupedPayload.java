@@ -100,7 +100,7 @@ final class GroupedPayload {
             len = coded;
           }
         }
-        if (compressible && n >= CONTEXT_MIN) {
+        if (compressible && n >= CONTEXT_MIN && s == width - 1) {
           int coded = contextRans(grouped, s * n, n, len, out, at, scratch);
           if (coded > 0) {
             method = CONTEXT_RANS;
