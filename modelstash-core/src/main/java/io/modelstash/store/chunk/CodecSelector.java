@@ -11,11 +11,12 @@ import java.util.function.Supplier;
  * the chunk (a few slices spread evenly over it), the sizes rank the candidates, and only the best
  * encodes the whole chunk.
  *
- * <p>Encoding the runner-up as well whenever its sample came within 3% of the best's did not pay:
- * on S1 it ran for 79% of the chunks and won 1.7% of them, and dropping it made ten warm puts 12%
- * faster for 0.04% more stored bytes on S1 and 0.01% fewer on S3. Only a delta close behind the
- * best delta is now encoded whole too (see {@link #runnerUp}): a sample weighs the magnitude
- * delta's extra tables eight times as much as the whole chunk does.
+ * <p>Encoding the runner-up as well when its sample came within 3% of the best's did not pay: on S1
+ * it ran for 79% of the chunks and won 1.7% of them, and dropping it made ten warm puts 12% faster
+ * for 0.04% more stored bytes on S1 and 0.01% fewer on S3 (the other scenarios moved by a few
+ * bytes). Payloads with per-context tables keep a sample fair by giving a context its own table
+ * only for a minimum number of units, the same in a sample as in a whole chunk ({@link
+ * MagnitudePayload}).
  *
  * <p>Sampling with the real codecs, rather than estimating order-0 entropy from byte histograms,
  * keeps the estimate honest for data where zstd's matches matter (repeated rows, constant runs) and
@@ -48,12 +49,6 @@ final class CodecSelector {
    * by 2.7%, as every run's third epoch became a keyframe.
    */
   static final int KEYFRAME_PAYBACK = 1;
-
-  /** How far behind the best delta's sample another delta may be and still be encoded whole. */
-  static final double RUNNER_UP_MARGIN = 0.01;
-
-  /** Bytes added to {@link #RUNNER_UP_MARGIN}: about the magnitude delta's extra tables. */
-  static final int RUNNER_UP_SLACK = 512;
 
   private CodecSelector() {}
 
@@ -104,40 +99,7 @@ final class CodecSelector {
             })) {
       best = alone;
     }
-    if (whole) {
-      return made[best];
-    }
-    Choice chosen = encode(candidates.get(best), raw, base);
-    int close = runnerUp(made, candidates, best);
-    if (close >= 0) {
-      Choice other = encode(candidates.get(close), raw, base);
-      if (other.cost() < chosen.cost()) {
-        return other;
-      }
-    }
-    return chosen;
-  }
-
-  /**
-   * The delta whose sample came close enough to the best delta's that the sample cannot tell them
-   * apart, or -1. Per-payload costs, the rANS tables above all, weigh on a sample eight times as
-   * much as on a whole chunk, and the magnitude delta has more tables than the grouped ones, so a
-   * sample is biased against it by up to about a kilobyte.
-   */
-  private static int runnerUp(Choice[] made, List<Candidate> candidates, int best) {
-    if (!candidates.get(best).delta()) {
-      return -1;
-    }
-    int close = -1;
-    for (int i = 0; i < made.length; i++) {
-      if (i != best
-          && candidates.get(i).delta()
-          && made[i].cost() <= made[best].cost() * (1 + RUNNER_UP_MARGIN) + RUNNER_UP_SLACK
-          && (close < 0 || made[i].cost() < made[close].cost())) {
-        close = i;
-      }
-    }
-    return close;
+    return whole ? made[best] : encode(candidates.get(best), raw, base);
   }
 
   /**

@@ -91,19 +91,22 @@ final class GroupedPayload {
           len = n;
           System.arraycopy(grouped, s * n, out, at, n);
         }
-        // rANS can only win by its margin where zstd is that far above the entropy: in practice
-        // streams dominated by one byte, whose Huffman codes cannot go below one bit per byte
-        if (compressible && len > sampledBits * n / 8 * (1 + 2 * RANS_MARGIN)) {
-          int coded = rans(grouped, s * n, n, len, out, at, scratch);
+        // the top byte (a float's exponent) may do better still with its neighbours as context;
+        // that is tried first, and order-0 rANS only where it does not pay, so a stream is rANS-
+        // coded at most once
+        int coded =
+            compressible && n >= CONTEXT_MIN && s == width - 1
+                ? contextRans(grouped, s * n, n, len, out, at, scratch)
+                : -1;
+        if (coded > 0) {
+          method = CONTEXT_RANS;
+          len = coded;
+        } else if (compressible && len > sampledBits * n / 8 * (1 + 2 * RANS_MARGIN)) {
+          // rANS can only win by its margin where zstd is that far above the entropy: in practice
+          // streams dominated by one byte, whose Huffman codes cannot go below one bit per byte
+          coded = rans(grouped, s * n, n, len, out, at, scratch);
           if (coded > 0) {
             method = RANS;
-            len = coded;
-          }
-        }
-        if (compressible && n >= CONTEXT_MIN && s == width - 1) {
-          int coded = contextRans(grouped, s * n, n, len, out, at, scratch);
-          if (coded > 0) {
-            method = CONTEXT_RANS;
             len = coded;
           }
         }
@@ -188,7 +191,8 @@ final class GroupedPayload {
 
   /**
    * Codes a stream as {@link #CONTEXT_RANS} into {@code out} at {@code at} if its estimate beats
-   * the {@code current} length by {@link #RANS_MARGIN} and the coding then does too.
+   * the {@code current} length by {@link #RANS_MARGIN} and order-0 rANS's estimate, and the coding
+   * then beats the {@code current} length too.
    *
    * <p>Layout: the lowest context's byte value (one byte), then per context the length of its
    * stream (u32), then the streams: each context's bytes in stream order, rANS-coded (an empty
@@ -206,30 +210,28 @@ final class GroupedPayload {
         mode = v;
       }
     }
+    double orderZero = Rans.estimate(all, Rans.normalize(all, n));
     int low = Math.max(0, mode - 2);
-    int[][] counts = new int[CONTEXTS][256];
-    int before = 0;
-    int previous = 0;
+    byte[] ctx = contexts(b, off, n, low);
+    int[] counts = new int[CONTEXTS << 8];
     for (int i = 0; i < n; i++) {
-      int v = b[off + i] & 0xff;
-      counts[context(before, previous, low)][v]++;
-      before = previous;
-      previous = v;
+      counts[ctx[i] << 8 | (b[off + i] & 0xff)]++;
     }
     int[][] freq = new int[CONTEXTS][];
     int[] sizes = new int[CONTEXTS];
     double estimate = 1 + 4 * CONTEXTS;
     for (int c = 0; c < CONTEXTS; c++) {
+      int[] mine = Arrays.copyOfRange(counts, c << 8, (c + 1) << 8);
       for (int v = 0; v < 256; v++) {
-        sizes[c] += counts[c][v];
+        sizes[c] += mine[v];
       }
       if (sizes[c] > 0) {
-        freq[c] = Rans.normalize(counts[c], sizes[c]);
-        estimate += Rans.estimate(counts[c], freq[c]);
+        freq[c] = Rans.normalize(mine, sizes[c]);
+        estimate += Rans.estimate(mine, freq[c]);
       }
     }
     int limit = (int) (current * (1 - RANS_MARGIN));
-    if (estimate >= limit) {
+    if (estimate >= limit || estimate >= orderZero) {
       return -1;
     }
     byte[] split = new byte[n];
@@ -238,13 +240,8 @@ final class GroupedPayload {
       next[c] = next[c - 1] + sizes[c - 1];
     }
     int[] from = next.clone();
-    before = 0;
-    previous = 0;
     for (int i = 0; i < n; i++) {
-      int v = b[off + i] & 0xff;
-      split[next[context(before, previous, low)]++] = (byte) v;
-      before = previous;
-      previous = v;
+      split[next[ctx[i]]++] = b[off + i];
     }
     byte[] coded = new byte[limit];
     int header = 1 + 4 * CONTEXTS;
@@ -264,6 +261,28 @@ final class GroupedPayload {
     }
     System.arraycopy(coded, 0, out, at, w);
     return w;
+  }
+
+  /**
+   * Every byte's context: a loop without a carried dependency, since the contexts come from the
+   * stream itself, which the encoder has whole.
+   */
+  private static byte[] contexts(byte[] b, int off, int n, int low) {
+    byte[] of = new byte[256];
+    for (int m = 0; m < 256; m++) {
+      of[m] = (byte) context(m, m, low);
+    }
+    byte[] ctx = new byte[n];
+    if (n > 0) {
+      ctx[0] = of[0];
+    }
+    if (n > 1) {
+      ctx[1] = of[((b[off] & 0xff) + 1) >> 1];
+    }
+    for (int i = 2; i < n; i++) {
+      ctx[i] = of[((b[off + i - 2] & 0xff) + (b[off + i - 1] & 0xff) + 1) >> 1];
+    }
+    return ctx;
   }
 
   /** Decodes a {@link #CONTEXT_RANS} stream of {@code n} bytes into {@code out} at {@code at}. */

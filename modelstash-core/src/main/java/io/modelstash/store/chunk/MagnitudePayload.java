@@ -36,12 +36,26 @@ final class MagnitudePayload {
   /** An exponent gets its own table only with at least this share of the units (1 / 2^n). */
   private static final int OWN_TABLE_SHIFT = 6;
 
+  /**
+   * An exponent gets its own table only with at least this many units. A table costs tens of bytes
+   * whatever the chunk's length, so without a floor a sample of a chunk (a few thousand units, see
+   * {@code CodecSelector}) had more tables per unit than the whole chunk, and the selector passed
+   * over this codec where it was best; on S1 the floor also left the store 35 KB smaller.
+   */
+  static final int MIN_OWN = 1024;
+
   private static final int FIXED = 4;
 
   private static final int PER_STREAM = 5;
 
   /** Stream method: one byte per symbol. */
   static final int RAW = 0;
+
+  /**
+   * Stream method: every symbol is one byte; stored as that byte and the count (u32 little-endian),
+   * 5 bytes against rANS's 16 for a stream of one symbol (a context where nothing changed).
+   */
+  static final int CONSTANT = 1;
 
   /** Stream method: {@link Rans}-coded. */
   static final int RANS = 2;
@@ -60,16 +74,16 @@ final class MagnitudePayload {
     return width == 2 || width == 4 || width == 8;
   }
 
-  /** Encodes {@code raw} against {@code base} (the same length) in units of {@code width}. */
+  /**
+   * Encodes {@code raw} against {@code base} (the same length) in units of {@code width}. Each pass
+   * is a small loop of its own, so the JIT compiles it once, quickly: one method with every pass
+   * made the first puts of a JVM markedly slower.
+   */
   static byte[] encode(byte[] raw, byte[] base, int width, boolean rotate) {
     int n = raw.length / width;
     int tail = raw.length - n * width;
-    int bits = 8 * width;
-    int[] exponents = new int[256];
-    for (int i = 0; i < n; i++) {
-      exponents[exponent(load(base, i, width), bits)]++;
-    }
-    int own = Math.max(1, n >> OWN_TABLE_SHIFT);
+    int[] exponents = exponentHistogram(base, width, n);
+    int own = Math.max(MIN_OWN, n >> OWN_TABLE_SHIFT);
     int top = 255;
     while (top > 0 && exponents[top] < own) {
       top--;
@@ -79,39 +93,23 @@ final class MagnitudePayload {
       contexts++;
     }
     byte[] ctxOf = contexts(base, width, n, top, contexts);
-    byte[] lengths = new byte[n];
     long[] zs = new long[n];
+    if (width == 4) {
+      differences32(raw, base, n, rotate, zs);
+    } else {
+      differences(raw, base, width, n, rotate, zs);
+    }
+    byte[] symbols = new byte[n];
+    long midTotal = symbols(zs, symbols);
     int[] counts = new int[contexts];
-    long midTotal = 0;
     for (int i = 0; i < n; i++) {
-      long x = load(raw, i, width);
-      long b = load(base, i, width);
-      int c = ctxOf[i];
-      long z = zigzag(rotate ? rotl(x, bits) - rotl(b, bits) : x - b, bits);
-      int k = 64 - Long.numberOfLeadingZeros(z);
-      lengths[i] = (byte) k;
-      zs[i] = z;
-      counts[c]++;
-      midTotal += Math.max(k - 3, 0);
+      counts[ctxOf[i]]++;
     }
     // one stream per context, each in unit order
-    int[] at = new int[contexts];
-    for (int s = 1; s < at.length; s++) {
-      at[s] = at[s - 1] + counts[s - 1];
-    }
-    byte[] streams = new byte[n];
-    BitWriter w = new BitWriter((int) ((midTotal + 7) >>> 3));
-    for (int i = 0; i < n; i++) {
-      int c = ctxOf[i];
-      int k = lengths[i];
-      long z = zs[i];
-      streams[at[c]++] = (byte) (k < 2 ? k : 2 + ((k - 2) << 2) + (z & 3));
-      if (k > 3) {
-        w.write(z >>> 2, k - 3);
-      }
-    }
+    byte[] streams = scatter(symbols, ctxOf, counts);
+    byte[] bitString = pack(zs, (int) ((midTotal + 7) >>> 3));
     int header = headerLength(contexts);
-    byte[] out = new byte[header + n + w.length() + tail];
+    byte[] out = new byte[header + n + bitString.length + tail];
     out[0] = (byte) width;
     out[1] = (byte) (rotate ? FLAG_ROTATED : 0);
     out[2] = (byte) top;
@@ -124,7 +122,12 @@ final class MagnitudePayload {
         int count = counts[s];
         int len = count;
         int method = RAW;
-        if (count >= 16) {
+        if (count >= 6 && constant(streams, from, count)) {
+          method = CONSTANT;
+          len = 5;
+          out[p] = streams[from];
+          ByteBuffer.wrap(out, p + 1, 4).order(ByteOrder.LITTLE_ENDIAN).putInt(p + 1, count);
+        } else if (count >= 16) {
           int[] histogram = new int[256];
           Entropy.histogram(streams, from, count, 1, histogram);
           int[] freq = Rans.normalize(histogram, count);
@@ -143,10 +146,112 @@ final class MagnitudePayload {
         from += count;
       }
     }
-    h.putInt(FIXED + PER_STREAM * contexts, w.length());
-    p = w.copyTo(out, p);
+    h.putInt(FIXED + PER_STREAM * contexts, bitString.length);
+    System.arraycopy(bitString, 0, out, p, bitString.length);
+    p += bitString.length;
     System.arraycopy(raw, n * width, out, p, tail);
     return Arrays.copyOf(out, p + tail);
+  }
+
+  private static int[] exponentHistogram(byte[] base, int width, int n) {
+    int[] out = new int[256];
+    if (width == 4) {
+      for (int i = 0; i < n; i++) {
+        out[((int) INT.get(base, 4 * i) << 1) >>> 24]++;
+      }
+    } else {
+      int bits = 8 * width;
+      for (int i = 0; i < n; i++) {
+        out[exponent(load(base, i, width), bits)]++;
+      }
+    }
+    return out;
+  }
+
+  /** The zigzag differences of 32-bit units from their base units, rotated first or not. */
+  private static void differences32(byte[] raw, byte[] base, int n, boolean rotate, long[] out) {
+    int r = rotate ? 1 : 0;
+    for (int i = 0; i < n; i++) {
+      int x = (int) INT.get(raw, 4 * i);
+      int b = (int) INT.get(base, 4 * i);
+      int d = ((x << r) | (x >>> (32 - r))) - ((b << r) | (b >>> (32 - r)));
+      out[i] = ((d << 1) ^ (d >> 31)) & 0xffffffffL;
+    }
+  }
+
+  private static void differences(
+      byte[] raw, byte[] base, int width, int n, boolean rotate, long[] out) {
+    int bits = 8 * width;
+    for (int i = 0; i < n; i++) {
+      long x = load(raw, i, width);
+      long b = load(base, i, width);
+      out[i] = zigzag(rotate ? rotl(x, bits) - rotl(b, bits) : x - b, bits);
+    }
+  }
+
+  /** Each unit's symbol; returns the number of bits between the leading ones and low bits. */
+  private static long symbols(long[] zs, byte[] out) {
+    long mid = 0;
+    for (int i = 0; i < zs.length; i++) {
+      long z = zs[i];
+      int k = 64 - Long.numberOfLeadingZeros(z);
+      out[i] = (byte) (k < 2 ? k : 2 + ((k - 2) << 2) + (z & 3));
+      mid += Math.max(k - 3, 0);
+    }
+    return mid;
+  }
+
+  /** The symbols grouped by context, each context's in unit order. */
+  private static byte[] scatter(byte[] symbols, byte[] ctxOf, int[] counts) {
+    int[] at = new int[counts.length];
+    for (int c = 1; c < at.length; c++) {
+      at[c] = at[c - 1] + counts[c - 1];
+    }
+    byte[] out = new byte[symbols.length];
+    for (int i = 0; i < symbols.length; i++) {
+      out[at[ctxOf[i]]++] = symbols[i];
+    }
+    return out;
+  }
+
+  /**
+   * The bits of every difference between its leading one and its two low bits, least significant
+   * first, unit after unit, in {@code bytes} bytes.
+   */
+  private static byte[] pack(long[] zs, int bytes) {
+    byte[] out = new byte[bytes + 8];
+    long acc = 0;
+    int used = 0;
+    int p = 0;
+    for (long z : zs) {
+      int m = 61 - Long.numberOfLeadingZeros(z);
+      if (m <= 0) {
+        continue;
+      }
+      long v = z >>> 2;
+      if (m > 32) {
+        acc |= (v & 0xffffffffL) << used;
+        used += 32;
+        v >>>= 32;
+        m -= 32;
+        if (used >= 32) {
+          INT.set(out, p, (int) acc);
+          p += 4;
+          acc >>>= 32;
+          used -= 32;
+        }
+      }
+      acc |= (v & ((1L << m) - 1)) << used;
+      used += m;
+      if (used >= 32) {
+        INT.set(out, p, (int) acc);
+        p += 4;
+        acc >>>= 32;
+        used -= 32;
+      }
+    }
+    INT.set(out, p, (int) acc);
+    return Arrays.copyOf(out, bytes);
   }
 
   /**
@@ -197,6 +302,21 @@ final class MagnitudePayload {
         Rans.decode(payload, (int) p, (int) len, symbols, 0, symbols.length, s);
       } else if (method == RAW) {
         symbols = Arrays.copyOfRange(payload, (int) p, (int) (p + len));
+      } else if (method == CONSTANT && len == 5) {
+        long count = h.order(ByteOrder.LITTLE_ENDIAN).getInt((int) p + 1) & 0xffffffffL;
+        h.order(ByteOrder.BIG_ENDIAN);
+        if (count > n) {
+          throw new CorruptObjectException(
+              "magnitude stream "
+                  + s
+                  + " holds "
+                  + count
+                  + " symbols, more than the "
+                  + n
+                  + " units");
+        }
+        symbols = new byte[(int) count];
+        Arrays.fill(symbols, payload[(int) p]);
       } else {
         throw new CorruptObjectException("magnitude stream " + s + " has unknown method " + method);
       }
@@ -291,6 +411,24 @@ final class MagnitudePayload {
           System.arraycopy(payload, (int) p, streams, at[s], counts[s]);
         } else if (method == RANS) {
           Rans.decode(payload, (int) p, (int) len, streams, at[s], counts[s], s, scratch);
+        } else if (method == CONSTANT) {
+          if (len != 5) {
+            throw new CorruptObjectException(
+                "constant magnitude stream " + s + " has " + len + " bytes, expected 5");
+          }
+          long count =
+              ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN).getInt((int) p + 1)
+                  & 0xffffffffL;
+          if (count != counts[s]) {
+            throw new CorruptObjectException(
+                "constant magnitude stream "
+                    + s
+                    + " holds "
+                    + count
+                    + " symbols, expected "
+                    + counts[s]);
+          }
+          Arrays.fill(streams, at[s], at[s] + counts[s], payload[(int) p]);
         } else {
           throw new CorruptObjectException(
               "magnitude stream " + s + " has unknown method " + method + " at offset " + d);
@@ -408,6 +546,16 @@ final class MagnitudePayload {
     return w;
   }
 
+  private static boolean constant(byte[] b, int off, int n) {
+    byte first = b[off];
+    for (int i = off + 1; i < off + n; i++) {
+      if (b[i] != first) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Every unit's context, from its base unit's exponent. */
   private static byte[] contexts(byte[] base, int width, int n, int top, int contexts) {
     byte[] out = new byte[n];
@@ -476,49 +624,7 @@ final class MagnitudePayload {
     }
   }
 
-  /** Little-endian bit packing, least significant bit first, into a buffer of known size. */
-  static final class BitWriter {
-    private final byte[] out;
-    private int p;
-    private long acc;
-    private int used;
-
-    BitWriter(int bytes) {
-      this.out = new byte[bytes];
-    }
-
-    /** Writes the low {@code count} bits of {@code v}, 1 to 61. */
-    void write(long v, int count) {
-      if (count > 32) {
-        write(v, 32);
-        write(v >>> 32, count - 32);
-        return;
-      }
-      acc |= (v & ((1L << count) - 1)) << used;
-      used += count;
-      while (used >= 8) {
-        out[p++] = (byte) acc;
-        acc >>>= 8;
-        used -= 8;
-      }
-    }
-
-    /** The length of what is written, in bytes. */
-    int length() {
-      return out.length;
-    }
-
-    /** Copies the bytes, the last padded with zero bits, to {@code dst} at {@code at}. */
-    int copyTo(byte[] dst, int at) {
-      if (used > 0) {
-        out[p] = (byte) acc;
-      }
-      System.arraycopy(out, 0, dst, at, out.length);
-      return at + out.length;
-    }
-  }
-
-  /** Reads what {@link BitWriter} wrote. */
+  /** Reads the bit string {@link #pack} wrote. */
   static final class BitReader {
     private final byte[] in;
     private final int end;

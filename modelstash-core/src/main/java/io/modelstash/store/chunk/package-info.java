@@ -128,10 +128,11 @@
  *   <tr><td>0</td><td>1</td><td>unit width W</td><td>2, 4 or 8</td></tr>
  *   <tr><td>1</td><td>1</td><td>flags</td><td>bit 0: rotated; other bits 0</td></tr>
  *   <tr><td>2</td><td>1</td><td>H</td><td>the exponent of context 0</td></tr>
- *   <tr><td>3</td><td>1</td><td>C</td><td>the number of contexts, 1 to 24</td></tr>
+ *   <tr><td>3</td><td>1</td><td>C</td><td>the number of contexts, 1 to 24 (the encoder gives an
+ *       exponent its own context from 1024 units and 1/64 of the chunk on)</td></tr>
  *   <tr><td>4 + 5c</td><td>1</td><td>method of stream c</td><td>0 = raw (one byte per symbol),
- *       2 = rANS (class {@code Rans}) decoding to exactly as many symbols as context c has
- *       units</td></tr>
+ *       1 = constant (the symbol, then the count as u32 little-endian), 2 = rANS (class {@code
+ *       Rans}); each holds exactly as many symbols as context c has units</td></tr>
  *   <tr><td>5 + 5c</td><td>4</td><td>stored length of stream c</td><td></td></tr>
  *   <tr><td>4 + 5C</td><td>4</td><td>length of the bit string</td><td>⌈Σ max(k − 3, 0) / 8⌉</td></tr>
  *   <tr><td>8 + 5C</td><td>Σ lengths</td><td>streams 0 … C−1, then the bit string</td><td>back to

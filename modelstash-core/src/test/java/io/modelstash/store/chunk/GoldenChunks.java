@@ -115,6 +115,24 @@ public final class GoldenChunks {
                 new MagnitudeDeltaCodec(ElementType.FLOAT64),
                 ChunkEncoder.Base.of(f64, true)),
             f64));
+    // Version 4: a magnitude delta where only the smallest values changed, so the contexts of the
+    // larger exponents hold one symbol only (stream method 1).
+    byte[] half = f32w.clone();
+    java.nio.ByteBuffer hb = java.nio.ByteBuffer.wrap(half).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < 5000; i++) {
+      if (Math.abs(hb.getFloat(4 * i)) < 0.004f) {
+        hb.putInt(4 * i, hb.getInt(4 * i) + 3);
+      }
+    }
+    index.append(
+        write(
+            dir,
+            "v4-magnitude-f32-constant",
+            ChunkEncoder.encodeDelta(
+                half,
+                new MagnitudeDeltaCodec(ElementType.FLOAT32),
+                ChunkEncoder.Base.of(f32w, true)),
+            f32w));
     // Version 4: an exponent stream coded with its neighbours as context.
     index.append(
         write(
