@@ -144,7 +144,7 @@ def modelstash_notes(res):
     return lines
 
 
-FLOAT_CODECS = ("bytegroup", "xor", "subtract")
+FLOAT_CODECS = ("bytegroup", "xor", "subtract", "magnitude")
 
 
 def entropy_notes(res):
@@ -172,9 +172,12 @@ def entropy_notes(res):
         return []
     return [
         "Each chunk's codec writes one or more entropy-coded streams (one per byte position of "
-        "the element for the float codecs). The order-0 entropy of a stream, taken byte by byte, "
-        "is what an ideal coder with one frequency table per stream would need; the float "
-        "streams hold no repeats for zstd's matcher to find, so for them it is a real floor. "
+        "the element for the grouped float codecs; one per base-exponent context, plus the "
+        "packed bits between each difference's leading one and its low bits, for the magnitude "
+        "delta). The order-0 entropy of a stream, taken byte by byte, is what an ideal coder "
+        "with one frequency table per stream would need; the float streams hold no repeats for "
+        "zstd's matcher to find, so for them it is a floor for order-0 coding, which exponent "
+        "streams coded with their neighbours as context go below. "
         "Opaque data (pickles, zip headers, small tensors) is plain zstd, or a delta against the "
         "base version's opaque bytes (patch: zstd with them as dictionary; or a byte-wise "
         "subtract or XOR, counted with the float codecs here), which go below order-0 by matching. "
