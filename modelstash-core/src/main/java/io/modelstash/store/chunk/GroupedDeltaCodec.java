@@ -17,6 +17,19 @@ abstract class GroupedDeltaCodec implements DeltaCodec {
 
   @Override
   public final byte[] encode(byte[] raw, byte[] base) {
+    requireSameLength(raw, base);
+    return GroupedPayload.encode(raw, base, width, transform, rotate);
+  }
+
+  @Override
+  public final byte[] decode(byte[] payload, byte[] base, int rawLength)
+      throws CorruptObjectException {
+    requireBaseLength(base, rawLength);
+    return GroupedPayload.decode(payload, base, rawLength, transform);
+  }
+
+  /** Refuses to encode against a base of another length, as the unit-by-unit deltas must. */
+  static void requireSameLength(byte[] raw, byte[] base) {
     if (base.length != raw.length) {
       throw new IllegalArgumentException(
           "Cannot delta-encode "
@@ -25,17 +38,14 @@ abstract class GroupedDeltaCodec implements DeltaCodec {
               + base.length
               + " (a base must have the same length)");
     }
-    return GroupedPayload.encode(raw, base, width, transform, rotate);
   }
 
-  @Override
-  public final byte[] decode(byte[] payload, byte[] base, int rawLength)
-      throws CorruptObjectException {
+  /** Refuses to decode against a base that is not {@code rawLength} bytes long. */
+  static void requireBaseLength(byte[] base, int rawLength) throws CorruptObjectException {
     if (base.length != rawLength) {
       throw new CorruptObjectException(
           "the base has " + base.length + " bytes, the delta needs " + rawLength);
     }
-    return GroupedPayload.decode(payload, base, rawLength, transform);
   }
 
   @Override

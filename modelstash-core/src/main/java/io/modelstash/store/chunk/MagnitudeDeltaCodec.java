@@ -54,23 +54,13 @@ public final class MagnitudeDeltaCodec implements DeltaCodec {
 
   @Override
   public byte[] encode(byte[] raw, byte[] base) {
-    if (base.length != raw.length) {
-      throw new IllegalArgumentException(
-          "Cannot delta-encode "
-              + raw.length
-              + " bytes against a base of "
-              + base.length
-              + " (a base must have the same length)");
-    }
+    GroupedDeltaCodec.requireSameLength(raw, base);
     return MagnitudePayload.encode(raw, base, width, rotate);
   }
 
   @Override
   public byte[] decode(byte[] payload, byte[] base, int rawLength) throws CorruptObjectException {
-    if (base.length != rawLength) {
-      throw new CorruptObjectException(
-          "the base has " + base.length + " bytes, the delta needs " + rawLength);
-    }
+    GroupedDeltaCodec.requireBaseLength(base, rawLength);
     return MagnitudePayload.decode(payload, base, rawLength);
   }
 

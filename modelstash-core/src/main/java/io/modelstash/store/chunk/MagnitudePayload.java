@@ -1,10 +1,8 @@
 package io.modelstash.store.chunk;
 
 import io.modelstash.store.blob.CorruptObjectException;
-import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -60,12 +58,9 @@ final class MagnitudePayload {
   /** Stream method: {@link Rans}-coded. */
   static final int RANS = 2;
 
-  private static final VarHandle SHORT =
-      MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
-  private static final VarHandle INT =
-      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
-  private static final VarHandle LONG =
-      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle SHORT = ByteGrouping.SHORT;
+  private static final VarHandle INT = ByteGrouping.INT;
+  private static final VarHandle LONG = ByteGrouping.LONG;
 
   private MagnitudePayload() {}
 
@@ -126,7 +121,7 @@ final class MagnitudePayload {
           method = CONSTANT;
           len = 5;
           out[p] = streams[from];
-          ByteBuffer.wrap(out, p + 1, 4).order(ByteOrder.LITTLE_ENDIAN).putInt(p + 1, count);
+          INT.set(out, p + 1, count);
         } else if (count >= 16) {
           int[] histogram = new int[256];
           Entropy.histogram(streams, from, count, 1, histogram);
@@ -286,36 +281,12 @@ final class MagnitudePayload {
       }
       byte[] symbols;
       if (method == RANS && len >= 4) {
-        long count = h.order(ByteOrder.LITTLE_ENDIAN).getInt((int) p) & 0xffffffffL;
-        h.order(ByteOrder.BIG_ENDIAN);
-        if (count > n) {
-          throw new CorruptObjectException(
-              "magnitude stream "
-                  + s
-                  + " holds "
-                  + count
-                  + " symbols, more than the "
-                  + n
-                  + " units");
-        }
-        symbols = new byte[(int) count];
+        symbols = new byte[count(payload, (int) p, s, n)];
         Rans.decode(payload, (int) p, (int) len, symbols, 0, symbols.length, s);
       } else if (method == RAW) {
         symbols = Arrays.copyOfRange(payload, (int) p, (int) (p + len));
       } else if (method == CONSTANT && len == 5) {
-        long count = h.order(ByteOrder.LITTLE_ENDIAN).getInt((int) p + 1) & 0xffffffffL;
-        h.order(ByteOrder.BIG_ENDIAN);
-        if (count > n) {
-          throw new CorruptObjectException(
-              "magnitude stream "
-                  + s
-                  + " holds "
-                  + count
-                  + " symbols, more than the "
-                  + n
-                  + " units");
-        }
-        symbols = new byte[(int) count];
+        symbols = new byte[count(payload, (int) p + 1, s, n)];
         Arrays.fill(symbols, payload[(int) p]);
       } else {
         throw new CorruptObjectException("magnitude stream " + s + " has unknown method " + method);
@@ -335,6 +306,23 @@ final class MagnitudePayload {
       out.add(new Entropy.Stream(tail, tail, Entropy.bits(payload, (int) (p + midBytes), tail)));
     }
     return out;
+  }
+
+  /** The u32 little-endian symbol count at {@code at}, checked to be at most {@code max}. */
+  private static int count(byte[] payload, int at, int stream, int max)
+      throws CorruptObjectException {
+    long count = ((int) INT.get(payload, at)) & 0xffffffffL;
+    if (count > max) {
+      throw new CorruptObjectException(
+          "magnitude stream "
+              + stream
+              + " holds "
+              + count
+              + " symbols, more than the "
+              + max
+              + " units");
+    }
+    return (int) count;
   }
 
   private static int headerLength(int contexts) {
@@ -416,9 +404,7 @@ final class MagnitudePayload {
             throw new CorruptObjectException(
                 "constant magnitude stream " + s + " has " + len + " bytes, expected 5");
           }
-          long count =
-              ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN).getInt((int) p + 1)
-                  & 0xffffffffL;
+          long count = ((int) INT.get(payload, (int) p + 1)) & 0xffffffffL;
           if (count != counts[s]) {
             throw new CorruptObjectException(
                 "constant magnitude stream "
