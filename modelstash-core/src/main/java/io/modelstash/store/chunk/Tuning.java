@@ -39,9 +39,9 @@ final class Tuning {
 
   /**
    * Whether the encoder offers the magnitude delta in place of the subtract delta. On float32
-   * weights and AdamW moments (S1) it stored 1.5–1.9% less than the subtract delta per chunk and
-   * the store 0.74% less in all; on synthetic 16-bit data it lost to the subtract delta, and no
-   * float64 checkpoints were measured, so those keep the subtract delta.
+   * weights and AdamW moments (two S1 checkpoint pairs) it stored 1.4–1.7% less than the subtract
+   * delta, and the S1 store 0.75% less in all; on synthetic 16-bit data it lost to the subtract
+   * delta, and no float64 checkpoints were measured, so those keep the subtract delta.
    */
   static boolean magnitude(ElementType type) {
     return type.floating() && type.unitWidth() == 4;
