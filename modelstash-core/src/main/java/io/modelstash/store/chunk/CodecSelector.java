@@ -142,11 +142,12 @@ final class CodecSelector {
       XorDeltaCodec xor = new XorDeltaCodec(type);
       SubtractDeltaCodec subtract = new SubtractDeltaCodec(type);
       out.add(new Candidate(XorDeltaCodec.ID, true, xor::encode));
+      if (Tuning.subtract(type)) {
+        out.add(new Candidate(SubtractDeltaCodec.ID, true, subtract::encode));
+      }
       if (Tuning.magnitude(type)) {
         MagnitudeDeltaCodec magnitude = new MagnitudeDeltaCodec(type);
         out.add(new Candidate(MagnitudeDeltaCodec.ID, true, magnitude::encode));
-      } else {
-        out.add(new Candidate(SubtractDeltaCodec.ID, true, subtract::encode));
       }
       if (type.equals(ElementType.OPAQUE)) {
         // opaque bytes hold small float32 tensors, still 4-byte aligned: a torch zip aligns its

@@ -29,7 +29,8 @@ final class Tuning {
    * float32 weights (and cost 0.2% on AdamW moments), but cost 1–3% on 16-bit and float64 data.
    */
   static boolean rotateSubtract(ElementType type) {
-    return type.floating() && type.unitWidth() == 4;
+    return type.floating()
+        && (type.unitWidth() == 4 || Boolean.getBoolean("x.mag16") && type.unitWidth() == 2);
   }
 
   /** Magnitude delta: rotation measured on float32 AdamW checkpoints; see the class. */
@@ -38,12 +39,21 @@ final class Tuning {
   }
 
   /**
-   * Whether the encoder offers the magnitude delta in place of the subtract delta. On float32
-   * weights and AdamW moments (two S1 checkpoint pairs) it stored 1.4–1.7% less than the subtract
-   * delta, and the S1 store 0.75% less in all; on synthetic 16-bit data it lost to the subtract
-   * delta, and no float64 checkpoints were measured, so those keep the subtract delta.
+   * Whether the encoder offers the magnitude delta. On float32 weights and AdamW moments (two S1
+   * checkpoint pairs) it stored 1.4–1.7% less than the subtract delta, and the S1 store 0.75% less
+   * in all; on S4's bfloat16 weights the store came out 3.9% smaller with it. No float64
+   * checkpoints were measured, so those keep the subtract delta alone.
    */
   static boolean magnitude(ElementType type) {
-    return type.floating() && type.unitWidth() == 4;
+    return type.floating() && (type.unitWidth() == 4 || type.unitWidth() == 2);
+  }
+
+  /**
+   * Whether the encoder offers the subtract delta too. For float32 the magnitude delta beat it on
+   * all but a few small chunks of S1, so it is not worth a sample encode; for 16-bit units it was
+   * smaller on some synthetic data (see {@code EncodeBestTest}), so both are tried.
+   */
+  static boolean subtract(ElementType type) {
+    return !(type.floating() && type.unitWidth() == 4);
   }
 }

@@ -163,10 +163,11 @@
  *       changed; objects of versions 1 and 2 are still read, and their golden objects stay checked
  *       in. A version 2 reader refuses version 3 objects as written by a newer modelstash.
  *   <li>Version 4: codec 6 (magnitude), which the encoder offers in place of codec 4 for float32
- *       deltas, and stream method 3 (rANS with the mean of the two previous bytes as context) in
- *       grouped payloads, chosen where it beats the stream's other coding by 1%. Nothing else
- *       changed; objects of versions 1 to 3 are still read, and their golden objects stay checked
- *       in. A version 3 reader refuses version 4 objects as written by a newer modelstash.
+ *       deltas and beside it for 16-bit ones, and stream method 3 (rANS with the mean of the two
+ *       previous bytes as context) in grouped payloads, chosen where it beats the stream's other
+ *       coding by 1%. Nothing else changed; objects of versions 1 to 3 are still read, and their
+ *       golden objects stay checked in. A version 3 reader refuses version 4 objects as written by
+ *       a newer modelstash.
  * </ul>
  */
 package io.modelstash.store.chunk;

@@ -180,4 +180,26 @@ class DeltaCodecTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("The magnitude delta codes units of 2, 4 or 8 bytes, not 1");
   }
+
+  /** As above for bfloat16 (the top half of a float32), with a step of a few units in its place. */
+  @Test
+  void magnitudeAlsoCodesBfloat16StepsSmallerThanSubtract() throws CorruptObjectException {
+    int n = 131_072;
+    ByteBuffer before = ByteBuffer.allocate(2 * n).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer after = ByteBuffer.allocate(2 * n).order(ByteOrder.LITTLE_ENDIAN);
+    Random r = new Random(9);
+    for (int i = 0; i < n; i++) {
+      float w = (float) (r.nextGaussian() * 0.02);
+      before.putShort((short) (Float.floatToRawIntBits(w) >>> 16));
+      float moved = w + (float) (r.nextGaussian() * 1e-3);
+      after.putShort((short) (Float.floatToRawIntBits(moved) >>> 16));
+    }
+    byte[] a = after.array();
+    byte[] b = before.array();
+    MagnitudeDeltaCodec magnitude = new MagnitudeDeltaCodec(ElementType.FLOAT16);
+    byte[] p = magnitude.encode(a, b);
+    int subtract = new SubtractDeltaCodec(ElementType.FLOAT16).encode(a, b).length;
+    assertThat(p.length).isLessThan(subtract * 97 / 100);
+    assertThat(magnitude.decode(p, b, a.length)).isEqualTo(a);
+  }
 }

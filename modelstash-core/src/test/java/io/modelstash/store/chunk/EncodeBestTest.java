@@ -142,12 +142,12 @@ class EncodeBestTest {
     }
     if (base != null) {
       best = Math.min(best, new XorDeltaCodec(t).encode(raw, base).length);
-      best =
-          Math.min(
-              best,
-              Tuning.magnitude(t)
-                  ? new MagnitudeDeltaCodec(t).encode(raw, base).length
-                  : new SubtractDeltaCodec(t).encode(raw, base).length);
+      if (Tuning.subtract(t)) {
+        best = Math.min(best, new SubtractDeltaCodec(t).encode(raw, base).length);
+      }
+      if (Tuning.magnitude(t)) {
+        best = Math.min(best, new MagnitudeDeltaCodec(t).encode(raw, base).length);
+      }
     }
     return best;
   }
