@@ -140,9 +140,9 @@ final class CodecSelector {
     }
     if (base != null && base.length == raw.length) {
       XorDeltaCodec xor = new XorDeltaCodec(type);
-      SubtractDeltaCodec subtract = new SubtractDeltaCodec(type);
       out.add(new Candidate(XorDeltaCodec.ID, true, xor::encode));
       if (Tuning.subtract(type)) {
+        SubtractDeltaCodec subtract = new SubtractDeltaCodec(type);
         out.add(new Candidate(SubtractDeltaCodec.ID, true, subtract::encode));
       }
       if (Tuning.magnitude(type)) {

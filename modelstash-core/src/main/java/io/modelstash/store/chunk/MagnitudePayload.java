@@ -78,17 +78,20 @@ final class MagnitudePayload {
   static byte[] encode(byte[] raw, byte[] base, int width, boolean rotate) {
     int n = raw.length / width;
     int tail = raw.length - n * width;
-    int[] exponents = exponentHistogram(base, width, n);
+    // each unit's exponent, then, once the contexts are chosen, its context
+    byte[] ctxOf = exponents(base, width, n);
+    int[] perExponent = new int[256];
+    Entropy.histogram(ctxOf, 0, n, 1, perExponent);
     int own = Math.max(MIN_OWN, n >> OWN_TABLE_SHIFT);
     int top = 255;
-    while (top > 0 && exponents[top] < own) {
+    while (top > 0 && perExponent[top] < own) {
       top--;
     }
     int contexts = 1;
-    while (contexts < MAX_CONTEXTS && top - contexts >= 0 && exponents[top - contexts] >= own) {
+    while (contexts < MAX_CONTEXTS && top - contexts >= 0 && perExponent[top - contexts] >= own) {
       contexts++;
     }
-    byte[] ctxOf = contexts(base, width, n, top, contexts);
+    int[] counts = toContexts(ctxOf, perExponent, top, contexts);
     long[] zs = new long[n];
     if (width == 4) {
       differences32(raw, base, n, rotate, zs);
@@ -97,10 +100,6 @@ final class MagnitudePayload {
     }
     byte[] symbols = new byte[n];
     long midTotal = symbols(zs, symbols);
-    int[] counts = new int[contexts];
-    for (int i = 0; i < n; i++) {
-      counts[ctxOf[i]]++;
-    }
     // one stream per context, each in unit order
     byte[] streams = scatter(symbols, ctxOf, counts);
     byte[] bitString = pack(zs, (int) ((midTotal + 7) >>> 3));
@@ -147,21 +146,6 @@ final class MagnitudePayload {
     p += bitString.length;
     System.arraycopy(raw, n * width, out, p, tail);
     return Arrays.copyOf(out, p + tail);
-  }
-
-  private static int[] exponentHistogram(byte[] base, int width, int n) {
-    int[] out = new int[256];
-    if (width == 4) {
-      for (int i = 0; i < n; i++) {
-        out[((int) INT.get(base, 4 * i) << 1) >>> 24]++;
-      }
-    } else {
-      int bits = 8 * width;
-      for (int i = 0; i < n; i++) {
-        out[exponent(load(base, i, width), bits)]++;
-      }
-    }
-    return out;
   }
 
   /** The zigzag differences of 32-bit units from their base units, rotated first or not. */
@@ -252,59 +236,24 @@ final class MagnitudePayload {
 
   /**
    * The payload's streams as {@link Entropy} reports them, without the base: each context's symbols
-   * (a rANS stream records its count), the packed bits, then the tail if any.
+   * (a constant or rANS stream records its count), the packed bits, then the tail if any.
    */
   static List<Entropy.Stream> streams(byte[] payload, int rawLength) throws CorruptObjectException {
-    if (payload.length < FIXED) {
-      throw new CorruptObjectException(
-          "magnitude payload has " + payload.length + " bytes, less than its fixed header");
-    }
-    int width = payload[0] & 0xff;
-    int contexts = payload[3] & 0xff;
-    if (!accepts(width) || contexts < 1 || contexts > MAX_CONTEXTS) {
-      throw new CorruptObjectException("magnitude payload has an invalid header");
-    }
-    int header = headerLength(contexts);
-    if (payload.length < header) {
-      throw new CorruptObjectException(
-          "magnitude payload has " + payload.length + " bytes, less than its header");
-    }
-    ByteBuffer h = ByteBuffer.wrap(payload);
+    Layout l = parse(payload, rawLength);
     List<Entropy.Stream> out = new ArrayList<>();
-    long p = header;
-    int n = rawLength / width;
-    for (int s = 0; s < contexts; s++) {
-      int method = payload[FIXED + PER_STREAM * s] & 0xff;
-      long len = h.getInt(FIXED + PER_STREAM * s + 1) & 0xffffffffL;
-      if (p + len > payload.length) {
-        throw new CorruptObjectException(
-            "magnitude stream " + s + " of " + len + " bytes runs past the payload");
+    try (Scratch scratch = Scratch.borrow()) {
+      for (int s = 0; s < l.contexts; s++) {
+        byte[] symbols = new byte[l.storedCount(payload, s, rawLength / l.width)];
+        l.stream(payload, s, symbols, 0, symbols.length, scratch);
+        out.add(new Entropy.Stream(symbols.length, l.lengths[s], Entropy.bits(symbols)));
       }
-      byte[] symbols;
-      if (method == RANS && len >= 4) {
-        symbols = new byte[count(payload, (int) p, s, n)];
-        Rans.decode(payload, (int) p, (int) len, symbols, 0, symbols.length, s);
-      } else if (method == RAW) {
-        symbols = Arrays.copyOfRange(payload, (int) p, (int) (p + len));
-      } else if (method == CONSTANT && len == 5) {
-        symbols = new byte[count(payload, (int) p + 1, s, n)];
-        Arrays.fill(symbols, payload[(int) p]);
-      } else {
-        throw new CorruptObjectException("magnitude stream " + s + " has unknown method " + method);
-      }
-      out.add(new Entropy.Stream(symbols.length, (int) len, Entropy.bits(symbols)));
-      p += len;
-    }
-    long midBytes = h.getInt(FIXED + PER_STREAM * contexts) & 0xffffffffL;
-    if (p + midBytes > payload.length) {
-      throw new CorruptObjectException("magnitude bits run past the payload");
     }
     out.add(
         new Entropy.Stream(
-            (int) midBytes, (int) midBytes, Entropy.bits(payload, (int) p, (int) midBytes)));
-    int tail = (int) (payload.length - p - midBytes);
+            l.bitsLength, l.bitsLength, Entropy.bits(payload, l.bitsOffset, l.bitsLength)));
+    int tail = payload.length - l.bitsOffset - l.bitsLength;
     if (tail > 0) {
-      out.add(new Entropy.Stream(tail, tail, Entropy.bits(payload, (int) (p + midBytes), tail)));
+      out.add(new Entropy.Stream(tail, tail, Entropy.bits(payload, payload.length - tail, tail)));
     }
     return out;
   }
@@ -330,13 +279,8 @@ final class MagnitudePayload {
     return FIXED + PER_STREAM * contexts + 4;
   }
 
-  /**
-   * Decodes a payload against {@code base}.
-   *
-   * @throws CorruptObjectException if the payload is malformed or does not yield {@code rawLength}
-   *     bytes
-   */
-  static byte[] decode(byte[] payload, byte[] base, int rawLength) throws CorruptObjectException {
+  /** Checks the header of {@code payload} and returns where everything is. */
+  static Layout parse(byte[] payload, int rawLength) throws CorruptObjectException {
     if (payload.length < FIXED) {
       throw new CorruptObjectException(
           "magnitude payload has " + payload.length + " bytes, less than its fixed header");
@@ -351,8 +295,6 @@ final class MagnitudePayload {
       throw new CorruptObjectException(
           String.format("magnitude payload has unknown flags %02x at offset 1", flags));
     }
-    boolean rotated = flags != 0;
-    int top = payload[2] & 0xff;
     int contexts = payload[3] & 0xff;
     if (contexts < 1 || contexts > MAX_CONTEXTS) {
       throw new CorruptObjectException(
@@ -370,72 +312,143 @@ final class MagnitudePayload {
               + header
               + "-byte header");
     }
-    int n = rawLength / width;
-    int tail = rawLength - n * width;
-    int bits = 8 * width;
-    byte[] ctxOf = contexts(base, width, n, top, contexts);
-    int[] counts = new int[contexts];
-    for (int i = 0; i < n; i++) {
-      counts[ctxOf[i]]++;
-    }
     ByteBuffer h = ByteBuffer.wrap(payload);
-    int[] at = new int[contexts];
-    byte[] streams = new byte[n];
+    int[] methods = new int[contexts];
+    int[] offsets = new int[contexts];
+    int[] lengths = new int[contexts];
     long p = header;
-    try (Scratch scratch = Scratch.borrow()) {
-      for (int s = 0; s < contexts; s++) {
-        at[s] = s == 0 ? 0 : at[s - 1] + counts[s - 1];
-        int d = FIXED + PER_STREAM * s;
-        int method = payload[d] & 0xff;
-        long len = h.getInt(d + 1) & 0xffffffffL;
-        if (p + len > payload.length) {
-          throw new CorruptObjectException(
-              "magnitude stream " + s + " of " + len + " bytes runs past the payload");
-        }
-        if (method == RAW) {
-          if (len != counts[s]) {
-            throw new CorruptObjectException(
-                "raw magnitude stream " + s + " has " + len + " bytes, expected " + counts[s]);
-          }
-          System.arraycopy(payload, (int) p, streams, at[s], counts[s]);
-        } else if (method == RANS) {
-          Rans.decode(payload, (int) p, (int) len, streams, at[s], counts[s], s, scratch);
-        } else if (method == CONSTANT) {
-          if (len != 5) {
-            throw new CorruptObjectException(
-                "constant magnitude stream " + s + " has " + len + " bytes, expected 5");
-          }
-          long count = ((int) INT.get(payload, (int) p + 1)) & 0xffffffffL;
-          if (count != counts[s]) {
-            throw new CorruptObjectException(
-                "constant magnitude stream "
-                    + s
-                    + " holds "
-                    + count
-                    + " symbols, expected "
-                    + counts[s]);
-          }
-          Arrays.fill(streams, at[s], at[s] + counts[s], payload[(int) p]);
-        } else {
-          throw new CorruptObjectException(
-              "magnitude stream " + s + " has unknown method " + method + " at offset " + d);
-        }
-        p += len;
+    for (int s = 0; s < contexts; s++) {
+      int d = FIXED + PER_STREAM * s;
+      methods[s] = payload[d] & 0xff;
+      long len = h.getInt(d + 1) & 0xffffffffL;
+      if (methods[s] != RAW && methods[s] != CONSTANT && methods[s] != RANS) {
+        throw new CorruptObjectException(
+            "magnitude stream " + s + " has unknown method " + methods[s] + " at offset " + d);
       }
+      if (p + len > payload.length) {
+        throw new CorruptObjectException(
+            "magnitude stream " + s + " of " + len + " bytes runs past the payload");
+      }
+      if (methods[s] == CONSTANT && len != 5) {
+        throw new CorruptObjectException(
+            "constant magnitude stream " + s + " has " + len + " bytes, expected 5");
+      }
+      offsets[s] = (int) p;
+      lengths[s] = (int) len;
+      p += len;
     }
-    long midBytes = h.getInt(FIXED + PER_STREAM * contexts) & 0xffffffffL;
-    if (p + midBytes + tail != payload.length) {
+    long bits = h.getInt(FIXED + PER_STREAM * contexts) & 0xffffffffL;
+    int tail = rawLength - rawLength / width * width;
+    if (p + bits + tail != payload.length) {
       throw new CorruptObjectException(
           "magnitude payload has "
               + payload.length
               + " bytes, its header accounts for "
-              + (p + midBytes + tail));
+              + (p + bits + tail));
+    }
+    return new Layout(
+        width,
+        flags != 0,
+        payload[2] & 0xff,
+        contexts,
+        methods,
+        offsets,
+        lengths,
+        (int) p,
+        (int) bits);
+  }
+
+  /** Where the parts of a checked payload are. */
+  record Layout(
+      int width,
+      boolean rotated,
+      int top,
+      int contexts,
+      int[] methods,
+      int[] offsets,
+      int[] lengths,
+      int bitsOffset,
+      int bitsLength) {
+
+    /** How many symbols stream {@code s} says it holds, at most {@code max}. */
+    int storedCount(byte[] payload, int s, int max) throws CorruptObjectException {
+      switch (methods[s]) {
+        case RAW:
+          if (lengths[s] > max) {
+            throw new CorruptObjectException(
+                "raw magnitude stream " + s + " has " + lengths[s] + " bytes, more than " + max);
+          }
+          return lengths[s];
+        case CONSTANT:
+          return count(payload, offsets[s] + 1, s, max);
+        default:
+          if (lengths[s] < 4) {
+            throw new CorruptObjectException("magnitude stream " + s + " has no count");
+          }
+          return count(payload, offsets[s], s, max);
+      }
+    }
+
+    /** Decodes stream {@code s}, which must hold {@code count} symbols, into {@code dst}. */
+    void stream(byte[] payload, int s, byte[] dst, int at, int count, Scratch scratch)
+        throws CorruptObjectException {
+      int p = offsets[s];
+      switch (methods[s]) {
+        case RAW:
+          if (lengths[s] != count) {
+            throw new CorruptObjectException(
+                "raw magnitude stream " + s + " has " + lengths[s] + " bytes, expected " + count);
+          }
+          System.arraycopy(payload, p, dst, at, count);
+          break;
+        case CONSTANT:
+          long stored = ((int) INT.get(payload, p + 1)) & 0xffffffffL;
+          if (stored != count) {
+            throw new CorruptObjectException(
+                "constant magnitude stream "
+                    + s
+                    + " holds "
+                    + stored
+                    + " symbols, expected "
+                    + count);
+          }
+          Arrays.fill(dst, at, at + count, payload[p]);
+          break;
+        default:
+          Rans.decode(payload, p, lengths[s], dst, at, count, s, scratch);
+          break;
+      }
+    }
+  }
+
+  /**
+   * Decodes a payload against {@code base}.
+   *
+   * @throws CorruptObjectException if the payload is malformed or does not yield {@code rawLength}
+   *     bytes
+   */
+  static byte[] decode(byte[] payload, byte[] base, int rawLength) throws CorruptObjectException {
+    Layout l = parse(payload, rawLength);
+    int width = l.width;
+    int n = rawLength / width;
+    int bits = 8 * width;
+    byte[] ctxOf = exponents(base, width, n);
+    int[] perExponent = new int[256];
+    Entropy.histogram(ctxOf, 0, n, 1, perExponent);
+    int[] counts = toContexts(ctxOf, perExponent, l.top, l.contexts);
+    int[] at = new int[l.contexts];
+    byte[] streams = new byte[n];
+    try (Scratch scratch = Scratch.borrow()) {
+      for (int s = 0; s < l.contexts; s++) {
+        at[s] = s == 0 ? 0 : at[s - 1] + counts[s - 1];
+        l.stream(payload, s, streams, at[s], counts[s], scratch);
+      }
     }
     byte[] raw = new byte[rawLength];
     if (width == 4) {
-      units32(payload, (int) p, (int) midBytes, streams, at, ctxOf, base, rotated, raw, n);
+      units32(payload, l.bitsOffset, l.bitsLength, streams, at, ctxOf, base, l.rotated, raw, n);
     } else {
-      BitReader r = new BitReader(payload, (int) p, (int) midBytes);
+      BitReader r = new BitReader(payload, l.bitsOffset, l.bitsLength);
       for (int i = 0; i < n; i++) {
         int s = streams[at[ctxOf[i]]++] & 0xff;
         long z = s;
@@ -449,13 +462,14 @@ final class MagnitudePayload {
         }
         long d = (z >>> 1) ^ -(z & 1);
         long b = load(base, i, width);
-        store(raw, i, width, rotated ? rotr(rotl(b, bits) + d, bits) : b + d);
+        store(raw, i, width, l.rotated ? rotr(rotl(b, bits) + d, bits) : b + d);
       }
       if (!r.exhausted()) {
         throw leftOver();
       }
     }
-    System.arraycopy(payload, (int) (p + midBytes), raw, n * width, tail);
+    int tailAt = l.bitsOffset + l.bitsLength;
+    System.arraycopy(payload, tailAt, raw, n * width, rawLength - n * width);
     return raw;
   }
 
@@ -543,21 +557,37 @@ final class MagnitudePayload {
     return true;
   }
 
-  /** Every unit's context, from its base unit's exponent. */
-  private static byte[] contexts(byte[] base, int width, int n, int top, int contexts) {
+  /** Every base unit's exponent (see {@link #exponent}), one byte each. */
+  private static byte[] exponents(byte[] base, int width, int n) {
     byte[] out = new byte[n];
     if (width == 4) {
       for (int i = 0; i < n; i++) {
-        int e = ((int) INT.get(base, 4 * i) << 1) >>> 24;
-        out[i] = (byte) Math.min(Math.max(top - e, 0), contexts - 1);
+        out[i] = (byte) (((int) INT.get(base, 4 * i) << 1) >>> 24);
       }
     } else {
       int bits = 8 * width;
       for (int i = 0; i < n; i++) {
-        out[i] = (byte) context(exponent(load(base, i, width), bits), top, contexts);
+        out[i] = (byte) exponent(load(base, i, width), bits);
       }
     }
     return out;
+  }
+
+  /**
+   * Turns every unit's exponent into its context, in place, and returns how many units each context
+   * has (from {@code histogram}, the exponents' counts).
+   */
+  private static int[] toContexts(byte[] exponents, int[] histogram, int top, int contexts) {
+    byte[] of = new byte[256];
+    int[] counts = new int[contexts];
+    for (int e = 0; e < 256; e++) {
+      of[e] = (byte) context(e, top, contexts);
+      counts[of[e]] += histogram[e];
+    }
+    for (int i = 0; i < exponents.length; i++) {
+      exponents[i] = of[exponents[i] & 0xff];
+    }
+    return counts;
   }
 
   /** The top eight bits of a unit's magnitude: the exponent, for the float formats. */

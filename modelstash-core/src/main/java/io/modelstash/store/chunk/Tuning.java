@@ -29,8 +29,7 @@ final class Tuning {
    * float32 weights (and cost 0.2% on AdamW moments), but cost 1–3% on 16-bit and float64 data.
    */
   static boolean rotateSubtract(ElementType type) {
-    return type.floating()
-        && (type.unitWidth() == 4 || Boolean.getBoolean("x.mag16") && type.unitWidth() == 2);
+    return type.floating() && type.unitWidth() == 4;
   }
 
   /** Magnitude delta: rotation measured on float32 AdamW checkpoints; see the class. */

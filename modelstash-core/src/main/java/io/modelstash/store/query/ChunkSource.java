@@ -92,8 +92,8 @@ final class ChunkSource implements ByteSource {
         ahead.put(j, engine.startReading(pieces.get(j).ref()));
       }
     }
-    Decoding d = ahead.remove(i);
-    raw = d != null ? d.get() : engine.readChunk(pieces.get(i).ref());
+    // piece i was started above unless already under way: it is not in the cache
+    raw = ahead.remove(i).get();
     cache.put(id, raw);
     return raw;
   }
