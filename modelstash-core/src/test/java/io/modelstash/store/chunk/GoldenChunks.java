@@ -88,33 +88,15 @@ public final class GoldenChunks {
     // Version 4: deltas coded by magnitude, with a tail and in every width the codec takes.
     byte[] f32w = FloatData.gaussian(4, 5000, 3, 0.02, 12);
     index.append(
-        write(
+        magnitude(
             dir,
             "v4-magnitude-f32",
-            ChunkEncoder.encodeDelta(
-                FloatData.nudged(f32w, 4, 0.3, 13),
-                new MagnitudeDeltaCodec(ElementType.FLOAT32),
-                ChunkEncoder.Base.of(f32w, true)),
+            FloatData.nudged(f32w, 4, 0.3, 13),
+            ElementType.FLOAT32,
             f32w));
-    index.append(
-        write(
-            dir,
-            "v4-magnitude-bf16",
-            ChunkEncoder.encodeDelta(
-                bf16b,
-                new MagnitudeDeltaCodec(ElementType.FLOAT16),
-                ChunkEncoder.Base.of(bf16, true)),
-            bf16));
+    index.append(magnitude(dir, "v4-magnitude-bf16", bf16b, ElementType.FLOAT16, bf16));
     byte[] f64b = FloatData.nudged(f64, 8, 0.5, 14);
-    index.append(
-        write(
-            dir,
-            "v4-magnitude-f64",
-            ChunkEncoder.encodeDelta(
-                f64b,
-                new MagnitudeDeltaCodec(ElementType.FLOAT64),
-                ChunkEncoder.Base.of(f64, true)),
-            f64));
+    index.append(magnitude(dir, "v4-magnitude-f64", f64b, ElementType.FLOAT64, f64));
     // Version 4: a magnitude delta where only the smallest values changed, so the contexts of the
     // larger exponents hold one symbol only (stream method 1).
     byte[] half = f32w.clone();
@@ -124,15 +106,7 @@ public final class GoldenChunks {
         hb.putInt(4 * i, hb.getInt(4 * i) + 3);
       }
     }
-    index.append(
-        write(
-            dir,
-            "v4-magnitude-f32-constant",
-            ChunkEncoder.encodeDelta(
-                half,
-                new MagnitudeDeltaCodec(ElementType.FLOAT32),
-                ChunkEncoder.Base.of(f32w, true)),
-            f32w));
+    index.append(magnitude(dir, "v4-magnitude-f32-constant", half, ElementType.FLOAT32, f32w));
     // Version 4: an exponent stream coded with its neighbours as context.
     index.append(
         write(
@@ -141,6 +115,17 @@ public final class GoldenChunks {
             ChunkEncoder.encode(ByteGroupingCodecTest.drifting(8192, 15), group(4, true)),
             null));
     Files.writeString(indexFile, index.toString(), StandardCharsets.UTF_8);
+  }
+
+  /** A golden magnitude delta of {@code raw} against {@code base}. */
+  private static String magnitude(Path dir, String name, byte[] raw, ElementType type, byte[] base)
+      throws IOException {
+    return write(
+        dir,
+        name,
+        ChunkEncoder.encodeDelta(
+            raw, new MagnitudeDeltaCodec(type), ChunkEncoder.Base.of(base, true)),
+        base);
   }
 
   private static ByteGroupingCodec group(int width, boolean rotate) {
